@@ -1,0 +1,15 @@
+# The README's two commands: `make demo` (main job on built-in defaults) and `make test` (the test suite).
+# Both run ./setup.sh first, which is a no-op (seconds) when .venv/ is already up to date.
+.PHONY: setup demo test test-all
+
+setup:
+	./setup.sh
+
+demo: setup
+	.venv/bin/bench doctor
+
+test: setup
+	.venv/bin/python -m pytest -q -p no:cacheprovider
+
+test-all: setup
+	.venv/bin/python -m pytest -q -p no:cacheprovider -m ""

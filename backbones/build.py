@@ -1,0 +1,63 @@
+"""`build_backbone`: spec -> timm model -> audited weights -> FeatureBackbone."""
+from typing import Optional, Sequence, Union
+
+from backbones.audit import apply_entries
+from backbones.checkpoint import read_checkpoint, sha256_file, unwrap_state_dict
+from backbones.errors import BenchError
+from backbones.features import FeatureBackbone
+from backbones.registry import get_spec, resolve
+
+
+def _window_arg(window_size):
+    if window_size is None or isinstance(window_size, int):
+        return window_size
+    window_size = tuple(int(w) for w in window_size)
+    return window_size[0] if len(window_size) == 1 else window_size
+
+
+def build_model(spec, img_size=None, window_size=None, drop_path_rate: float = 0.0):
+    """The bare timm (or plug-in) model for a spec, randomly initialised."""
+    img_size = tuple(img_size) if img_size is not None else tuple(spec.img_size)
+    kwargs = {"img_size": img_size, "drop_path_rate": drop_path_rate}
+    window = _window_arg(window_size)
+    if window is not None:
+        if spec.arch not in ("swin", "swinv2"):
+            raise BenchError(f"--window applies to Swin backbones only; {spec.name} is {spec.arch}")
+        kwargs["window_size"] = window
+    try:
+        return resolve(spec.builder)(spec, **kwargs)
+    except (AssertionError, ValueError, RuntimeError) as exc:
+        raise BenchError(f"cannot build {spec.name} at img_size={img_size}, window={window}: {exc}") from None
+
+
+def load_weights(backbone: FeatureBackbone, weights, allow_missing: bool = False):
+    """Load `weights` ('auto' or a path) into `backbone.model` through the audit; returns the LoadAudit."""
+    spec = backbone.spec
+    if weights == "auto":
+        from backbones.download import fetch_weights
+
+        path = fetch_weights(spec)
+    else:
+        path = weights
+    raw = read_checkpoint(path)
+    state = unwrap_state_dict(raw)
+    del raw
+    entries = resolve(spec.checkpoint_filter)(state, backbone.model, spec)
+    audit = apply_entries(backbone.model, entries, checkpoint=str(path), sha256=sha256_file(path),
+                          n_tensors=len(state), allowed=spec.allowed_reasons, allow_missing=allow_missing)
+    backbone.load_audit = audit
+    return audit
+
+
+def build_backbone(name: str, weights: Optional[str] = None, img_size: Optional[Sequence[int]] = None,
+                   window_size: Union[None, int, Sequence[int]] = None, out_indices: Optional[Sequence[int]] = None,
+                   drop_path_rate: float = 0.0, frozen_stages: int = -1, allow_missing: bool = False
+                   ) -> FeatureBackbone:
+    """Build a registered backbone. `weights`: None (random init), a checkpoint path, or "auto" (official URL,
+    cached, sha256-checked). The result's `load_audit` says what arrived; a failing audit raises BenchError."""
+    spec = get_spec(name)
+    model = build_model(spec, img_size, window_size, drop_path_rate)
+    backbone = FeatureBackbone(model, spec, out_indices=out_indices, frozen_stages=frozen_stages)
+    if weights is not None:
+        load_weights(backbone, weights, allow_missing=allow_missing)
+    return backbone

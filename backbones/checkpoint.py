@@ -1,0 +1,169 @@
+"""Reading checkpoints safely and mapping their keys: every tensor either lands in the model or is dropped with a
+reason. Official SimMIM files pickle training state and a yacs CfgNode: they are read by a restricted unpickler
+(torch's weights-only allow-list, numpy, and inert stand-ins for known config classes), so no code from the file
+ever runs and yacs is not needed."""
+import codecs
+import hashlib
+import pickle
+import re
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import torch
+
+from backbones.errors import BenchError
+from backbones.spec import Reason
+
+SUFFIXES = (".pth", ".pt", ".bin", ".ckpt", ".safetensors")
+CONTAINER_KEYS = ("model", "state_dict", "module")
+PREFIXES = ("module.", "encoder.", "backbone.")
+
+
+class InertConfig(dict):
+    """Stand-in for config and logging objects pickled into checkpoints (yacs CfgNode, argparse Namespace,
+    mmengine HistoryBuffer): keeps their data as a dict, runs nothing."""
+
+    def __setstate__(self, state):
+        if isinstance(state, dict):
+            self.update({k: v for k, v in state.items() if not str(k).startswith("_")})
+
+
+INERT_CLASSES = {"yacs.config.CfgNode", "argparse.Namespace", "easydict.EasyDict",
+                 "omegaconf.dictconfig.DictConfig", "mmengine.logging.history_buffer.HistoryBuffer"}
+
+
+class UnsafeCheckpoint(pickle.UnpicklingError):
+    pass
+
+
+def _allowed_globals() -> dict:
+    """What torch's own weights-only loader allows (tensor rebuilders, plain containers), plus numpy arrays and
+    scalars, which training state often holds."""
+    import numpy as np
+    from torch._weights_only_unpickler import _get_allowed_globals
+
+    allowed = dict(_get_allowed_globals())
+    for mod in ("numpy.core.multiarray", "numpy._core.multiarray"):
+        allowed[f"{mod}.scalar"] = np._core.multiarray.scalar
+        allowed[f"{mod}._reconstruct"] = np._core.multiarray._reconstruct
+    allowed.update({"numpy.dtype": np.dtype, "numpy.ndarray": np.ndarray, "_codecs.encode": codecs.encode})
+    for t in ("float64", "float32", "float16", "int64", "int32", "int8", "uint8", "bool"):
+        cls = type(np.dtype(t))
+        allowed[f"numpy.dtypes.{cls.__name__}"] = cls
+    return allowed
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """Resolves only allow-listed globals; anything else (os.system, subprocess, builtins.eval, ...) is refused
+    before it can be called."""
+
+    _allowed = None
+
+    def find_class(self, module, name):
+        key = f"{module}.{name}"
+        if key in INERT_CLASSES:
+            return InertConfig
+        if _RestrictedUnpickler._allowed is None:
+            _RestrictedUnpickler._allowed = _allowed_globals()
+        obj = _RestrictedUnpickler._allowed.get(key)
+        if obj is None:
+            raise UnsafeCheckpoint(key)
+        return obj
+
+
+_RESTRICTED_PICKLE = types.SimpleNamespace(__name__="restricted_pickle", Unpickler=_RestrictedUnpickler,
+                                           load=lambda f, **kw: _RestrictedUnpickler(f, **kw).load())
+
+
+def sha256_file(path, chunk=1 << 22) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_checkpoint(path) -> dict:
+    """Load a checkpoint file without executing code from it. Raises BenchError for unsafe or unreadable files."""
+    path = Path(path)
+    if not path.is_file():
+        raise BenchError(f"checkpoint {path} does not exist; pass an existing file with --weights PATH")
+    if path.suffix not in SUFFIXES:
+        raise BenchError(f"checkpoint {path} has suffix {path.suffix!r}; expected one of {', '.join(SUFFIXES)}")
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(str(path), device="cpu")
+    try:
+        return torch.load(path, map_location="cpu", pickle_module=_RESTRICTED_PICKLE, mmap=_is_zip(path))
+    except UnsafeCheckpoint as exc:
+        raise BenchError(f"refusing to load {path}: unpickling it would call {exc} (only tensors and plain "
+                         "containers are accepted); re-save its state dict, or a .safetensors file, from a trusted "
+                         "source") from None
+    except Exception as exc:
+        raise BenchError(f"cannot read checkpoint {path}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+
+
+def _is_zip(path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(4) == b"PK\x03\x04"
+
+
+def unwrap_state_dict(obj) -> Dict[str, torch.Tensor]:
+    """Container (`model` / `state_dict` / `module` / bare) -> flat {key: tensor}, prefixes stripped."""
+    for _ in range(2):  # e.g. {'state_dict': {'model': ...}} is rare but exists
+        if isinstance(obj, dict):
+            for key in CONTAINER_KEYS:
+                if isinstance(obj.get(key), dict):
+                    obj = obj[key]
+                    break
+    if not isinstance(obj, dict) or not any(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise BenchError("checkpoint holds no state dict (looked at the top level and under "
+                         f"{', '.join(CONTAINER_KEYS)}); pass a model checkpoint")
+    out = {}
+    for key, value in obj.items():
+        if not isinstance(value, torch.Tensor):
+            continue
+        for prefix in PREFIXES:
+            if key.startswith(prefix):
+                key = key[len(prefix):]
+        out[key] = value
+    return out
+
+
+@dataclass
+class Entry:
+    """One checkpoint tensor's fate: loaded into `model_key` (after `transform`) or dropped for `reason`."""
+
+    checkpoint_key: str
+    tensor: Optional[torch.Tensor] = None
+    model_key: Optional[str] = None
+    transform: str = "copy"
+    reason: Optional[Reason] = None
+
+
+BUFFER_PATTERN = re.compile(r"(relative_position_index|relative_coords_table|attn_mask)$")
+
+
+def common_drop(key: str) -> Optional[Reason]:
+    """Reasons that hold for every family: pre-training decoder, mask token, classifier, rebuilt buffers."""
+    if key.startswith("decoder."):
+        return Reason.SIMMIM_DECODER
+    if key == "mask_token":
+        return Reason.MASK_TOKEN
+    if key.startswith(("head.", "fc_norm.")) or key in ("head", "fc.weight", "fc.bias"):
+        return Reason.CLASSIFIER_HEAD
+    if BUFFER_PATTERN.search(key):
+        return Reason.REBUILT_BUFFER
+    return None
+
+
+def identity_filter(state_dict: Dict[str, torch.Tensor], model, spec) -> List[Entry]:
+    """Keys already in the model's naming (timm and plug-in checkpoints)."""
+    entries = []
+    for key, value in state_dict.items():
+        reason = common_drop(key)
+        entries.append(Entry(key, value, reason=reason) if reason else Entry(key, value, model_key=key))
+    return entries

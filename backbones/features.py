@@ -1,0 +1,58 @@
+"""The dense-feature adapter every task sees: a timm model's `forward_intermediates` as a tuple of NCHW maps."""
+from typing import Sequence, Tuple
+
+import torch
+from torch import nn
+
+
+class FeatureBackbone(nn.Module):
+    """`forward(x)` -> tuple of NCHW feature maps at `out_indices`; exposes `out_channels`, `out_strides`.
+
+    `frozen_stages=k` freezes the patch embedding (k >= 0) and the first k stages (Swin) or blocks (ViT)."""
+
+    def __init__(self, model: nn.Module, spec, out_indices: Sequence[int] = None, frozen_stages: int = -1):
+        super().__init__()
+        self.model = model
+        self.spec = spec
+        self.load_audit = None
+        info = model.feature_info
+        n = len(info)
+        if out_indices is None:  # every stage of a pyramid; the last block of a plain (single-stride) model
+            out_indices = range(n) if len({f["reduction"] for f in info}) > 1 else (n - 1,)
+        bad = [i for i in out_indices if not -n <= i < n]
+        if bad:
+            raise ValueError(f"out_indices {bad} out of range for {spec.name} with {n} feature levels")
+        self.out_indices = tuple(sorted({i % n for i in out_indices}))
+        self.out_channels = tuple(info[i]["num_chs"] for i in self.out_indices)
+        self.out_strides = tuple(info[i]["reduction"] for i in self.out_indices)
+        self.num_levels = n
+        self.frozen_stages = frozen_stages
+        self._frozen = self._frozen_modules()
+        for module in self._frozen:
+            for p in module.parameters():
+                p.requires_grad_(False)
+        for name in ("cls_token", "pos_embed", "absolute_pos_embed") if frozen_stages >= 0 else ():
+            p = getattr(model, name, None)
+            if isinstance(p, nn.Parameter):
+                p.requires_grad_(False)
+
+    def _frozen_modules(self):
+        if self.frozen_stages < 0:
+            return []
+        mods = [self.model.patch_embed]
+        if getattr(self.model, "rel_pos_bias", None) is not None:
+            mods.append(self.model.rel_pos_bias)
+        for i in range(min(self.frozen_stages, self.num_levels)):
+            mods.append(self.model.get_submodule(self.model.feature_info[i]["module"]))
+        return mods
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        for module in self._frozen:
+            module.eval()
+        return self
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        feats = self.model.forward_intermediates(x, indices=list(self.out_indices), norm=True, stop_early=True,
+                                                 intermediates_only=True)
+        return tuple(feats)

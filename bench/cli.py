@@ -1,0 +1,154 @@
+"""`bench` command line: one subparser per subcommand, handlers imported lazily so `--help` stays fast."""
+import argparse
+import ast
+import importlib
+import sys
+
+from bench import __version__
+from backbones.errors import BenchError
+
+# Subcommands that a later issue fills in: they say so and exit 2 instead of pretending to work.
+PLANNED = {
+    "sweep": "resumable backbone x task grids (issue 6)",
+    "leaderboard": "comparison tables (issue 6)",
+    "results": "inspecting result rows (issue 6)",
+    "analyze": "attention distance, head diversity, CKA (issue 11)",
+    "pretrain": "SimMIM pre-training (issue 12)",
+    "demo": "the offline MIM-vs-supervised demo (issue 12)",
+}
+
+
+class KeyValues(argparse.Action):
+    """`KEY=VALUE ...` -> dict; values parsed as Python literals when they are one (1, 0.5, [1,2], None)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        out = {}
+        for item in values:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                parser.error(f"{option_string} expects KEY=VALUE, got {item!r}")
+            try:
+                out[key] = ast.literal_eval(value)
+            except (ValueError, SyntaxError):
+                out[key] = value
+        setattr(namespace, self.dest, out)
+
+
+def _planned(name):
+    def handler(args):
+        raise BenchError(f"`bench {name}` is not implemented yet: {PLANNED[name]}. "
+                         "Run `bench doctor` or `bench backbones` meanwhile.")
+    return handler
+
+
+def _lazy(module, func="main"):
+    return lambda args: getattr(importlib.import_module(module), func)(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__.split(":")[0] + ": transfer-bench")
+    parser.description = "transfer-bench: how well does this pretrained backbone transfer?"
+    parser.add_argument("--version", action="version", version=f"transfer-bench {__version__}")
+    parser.add_argument("--include", action="append", default=[], metavar="FILE.py",
+                        help="import a Python file that registers backbones with @register_backbone (repeatable)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("doctor", help="check the installation: versions, mmcv ops, CUDA, cache dirs")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=_lazy("bench.doctor"))
+
+    p = sub.add_parser("backbones", help="list, show and verify registered backbones")
+    bsub = p.add_subparsers(dest="backbones_command", metavar="ACTION", required=True)
+    q = bsub.add_parser("list", help="list registered backbones")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(handler=_lazy("bench.backbones_cli", "list_cmd"))
+    q = bsub.add_parser("show", help="show one backbone spec")
+    q.add_argument("name")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(handler=_lazy("bench.backbones_cli", "show_cmd"))
+    q = bsub.add_parser("verify", help="load a checkpoint into a backbone and print the load audit")
+    q.add_argument("name")
+    q.add_argument("--weights", required=True, help="checkpoint path (.pth/.pt/.bin/.safetensors) or 'auto'")
+    q.add_argument("--img-size", type=int, nargs=2, metavar=("H", "W"), help="input size (default: native)")
+    q.add_argument("--window", type=int, nargs="+", metavar="N",
+                   help="attention window: one int or one per stage (Swin)")
+    q.add_argument("--allow-missing", action="store_true",
+                   help="accept backbone parameters left at random init (reported, not fatal)")
+    q.add_argument("--json", action="store_true", help="print the full audit as JSON")
+    q.set_defaults(handler=_lazy("bench.backbones_cli", "verify_cmd"))
+
+    _add_run(sub)
+    p = sub.add_parser("tasks", help="list tasks, their datasets, protocols and primary metrics")
+    tsub = p.add_subparsers(dest="tasks_command", metavar="ACTION", required=True)
+    q = tsub.add_parser("list", help="all tasks")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(handler=_lazy("bench.run_cli", "tasks_cmd"))
+    q = tsub.add_parser("show", help="one task as JSON")
+    q.add_argument("name")
+    q.set_defaults(handler=_lazy("bench.run_cli", "tasks_cmd"))
+
+    p = sub.add_parser("data", help="datasets: write toy data in the official on-disk layouts")
+    dsub = p.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    q = dsub.add_parser("toy", help="write a small learnable dataset in a task's official layout")
+    q.add_argument("--task", required=True)
+    q.add_argument("--dataset", help="dataset layout (default: the task's first dataset)")
+    q.add_argument("--out", required=True, help="folder to create (the data root to pass to --data-root)")
+    q.add_argument("--n-train", type=int, default=160)
+    q.add_argument("--n-val", type=int, default=40)
+    q.add_argument("--seed", type=int, default=0)
+    q.set_defaults(handler=_lazy("bench.run_cli", "data_cmd"))
+
+    for name, text in PLANNED.items():
+        p = sub.add_parser(name, help=f"[planned] {text}", description=f"Not implemented yet: {text}.")
+        p.set_defaults(handler=_planned(name))
+    return parser
+
+
+def _add_run(sub):
+    p = sub.add_parser("run", help="fine-tune a backbone on a task and write a result row",
+                       description="Train on the task's train split, evaluate on its eval split, write predictions "
+                                   "and a result row. Example: bench run --backbone simmim-swin-b --task pose")
+    p.add_argument("--backbone", required=True, help="registered backbone or timm:<model> (bench backbones list)")
+    p.add_argument("--task", required=True, help="task name (bench tasks list)")
+    p.add_argument("--dataset", help="dataset (default: the task's first)")
+    p.add_argument("--protocol", help="protocol config (default: the task's default)")
+    p.add_argument("--data-root", help="dataset top folder as distributed (default: the data cache)")
+    p.add_argument("--weights", help="backbone checkpoint path, or 'auto' for the official URL (default: random "
+                                     "init)")
+    p.add_argument("--allow-missing", action="store_true", help="accept backbone tensors left at random init")
+    p.add_argument("--schedule", default="full", help="full (the protocol's) or smoke (1-2 epochs)")
+    p.add_argument("--epochs", type=int, help="override the number of epochs")
+    p.add_argument("--batch-size", type=int, help="override the training batch size")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when available")
+    p.add_argument("--work-dir", help="checkpoints, logs, predictions (default: derived from the cell key)")
+    p.add_argument("--results", help="results directory (default: ~/.cache/transfer-bench/results)")
+    p.add_argument("--bbox-file", help="person detections (COCO results json) to evaluate on instead of GT boxes")
+    p.add_argument("--cfg-options", nargs="+", action=KeyValues, metavar="KEY=VALUE",
+                   help="override config entries, e.g. train_dataloader.num_workers=2")
+    p.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
+    p.add_argument("--dry-run", action="store_true", help="resolve everything, print the plan, train nothing")
+    p.add_argument("--eval-only", action="store_true", help="evaluate a fine-tuned model (needs --checkpoint)")
+    p.add_argument("--checkpoint", help="fine-tuned model checkpoint for --eval-only")
+    p.set_defaults(handler=_lazy("bench.run_cli", "run_cmd"))
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.include:
+            from backbones.registry import include_file
+            for path in args.include:
+                include_file(path)
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return 0
+        return args.handler(args) or 0
+    except BenchError as exc:
+        print(f"bench: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

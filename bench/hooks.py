@@ -1,0 +1,36 @@
+"""mmengine hooks that feed the result row: training throughput and per-iteration loss series."""
+import time
+
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+
+@HOOKS.register_module()
+class ThroughputHook(Hook):
+    """Training images/s (first `warmup` iterations excluded) and every logged loss per iteration."""
+
+    priority = "VERY_LOW"
+
+    def __init__(self, warmup: int = 2):
+        self.warmup = warmup
+        self.images = 0
+        self.seconds = 0.0
+        self.losses = {}
+        self._start = None
+        self._seen = 0
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        self._start = time.perf_counter()
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self._seen += 1
+        if self._seen > self.warmup and self._start is not None:
+            self.seconds += time.perf_counter() - self._start
+            self.images += len(data_batch["inputs"]) if data_batch else 0
+        for key, value in (outputs or {}).items():
+            if key.startswith("loss"):
+                self.losses.setdefault(key, []).append(round(float(value), 6))
+
+    @property
+    def images_per_second(self):
+        return self.images / self.seconds if self.seconds else None

@@ -1,0 +1,137 @@
+"""One result schema for every task, and the store: JSON rows written atomically at
+`<results>/<task>/<cell_key>.json`."""
+import hashlib
+import json
+import os
+import platform
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, Optional
+
+SCHEMA_VERSION = 1
+STATUSES = ("ok", "failed", "running")
+# Config keys that say where things are, not what is computed: excluded from the config hash.
+PATH_KEYS = {"data_root", "work_dir", "ann_file", "bbox_file", "data_prefix", "outfile_prefix", "load_from",
+             "resume", "weights", "checkpoint", "device", "launcher", "img_path", "vis_backends"}
+
+
+def _strip_paths(obj):
+    if isinstance(obj, dict):
+        return {k: _strip_paths(v) for k, v in sorted(obj.items()) if k not in PATH_KEYS}
+    if isinstance(obj, (list, tuple)):
+        return [_strip_paths(v) for v in obj]
+    return obj
+
+
+def config_hash(cfg: dict) -> str:
+    """Hash of the resolved config without paths, device or work dir (the schedule is included)."""
+    text = json.dumps(_strip_paths(cfg), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def cell_key(backbone, weights_sha256, task, task_version, protocol, config_sha, dataset_fingerprint, seed) -> str:
+    ident = json.dumps([backbone, weights_sha256, task, task_version, protocol, config_sha, dataset_fingerprint,
+                        int(seed)])
+    return hashlib.sha256(ident.encode()).hexdigest()[:20]
+
+
+@dataclass
+class ResultRow:
+    cell_key: str
+    status: str
+    backbone: str
+    task: str
+    task_version: str
+    dataset: str
+    split: str
+    protocol: str
+    schedule: str
+    seed: int
+    weights: Optional[str]
+    weights_sha256: Optional[str]
+    config_hash: str
+    dataset_fingerprint: str
+    primary_metric: str
+    higher_is_better: bool
+    metrics: Dict[str, float] = field(default_factory=dict)
+    load_audit: Optional[dict] = None
+    env: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    predictions: Optional[dict] = None          # {"path": ..., "sha256": ...}
+    config: dict = field(default_factory=dict)  # resolved config (as hashed, plus paths for reference)
+    work_dir: Optional[str] = None
+    error: Optional[str] = None
+    extra: dict = field(default_factory=dict)   # task-specific series, e.g. per-iteration losses
+    pid: int = field(default_factory=os.getpid)
+    host: str = field(default_factory=socket.gethostname)
+    updated_at: float = field(default_factory=time.time)
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def primary_value(self) -> Optional[float]:
+        return self.metrics.get(self.primary_metric)
+
+
+def row_path(results_dir: Path, task: str, key: str) -> Path:
+    return Path(results_dir) / task / f"{key}.json"
+
+
+def write_row(results_dir: Path, row: ResultRow) -> Path:
+    """Atomic: a temp file in the same folder, fsync, rename. Readers never see a half-written row."""
+    row.updated_at = time.time()
+    path = row_path(results_dir, row.task, row.cell_key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{row.cell_key}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(asdict(row), f, indent=1, default=str)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def read_row(path: Path) -> ResultRow:
+    """Parse one row; ValueError names what is wrong with a corrupt or foreign file."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a JSON result row ({exc})") from None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError(f"{path}: not a transfer-bench row of schema version {SCHEMA_VERSION}")
+    try:
+        return ResultRow(**data)
+    except TypeError as exc:
+        raise ValueError(f"{path}: fields do not match the result schema ({exc})") from None
+
+
+
+
+def environment(device: str) -> dict:
+    """Versions and commit that produced a row."""
+    import importlib
+
+    env = {"python": platform.python_version(), "device": device, "platform": platform.platform()}
+    for name in ("torch", "torchvision", "mmengine", "mmcv", "mmdet", "mmpose", "mmseg", "timm", "numpy"):
+        try:
+            env[name] = importlib.import_module(name).__version__
+        except Exception:
+            env[name] = None
+    try:
+        repo = Path(__file__).resolve().parents[1]
+        env["git_commit"] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
+                                           text=True, timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        env["git_commit"] = None
+    if device.startswith("cuda"):
+        import torch
+
+        env["gpu"] = torch.cuda.get_device_name(0)
+    return env

@@ -1,0 +1,75 @@
+"""`bench run`, `bench tasks`, `bench data toy`."""
+import json
+import os
+from pathlib import Path
+
+from backbones.errors import BenchError
+from bench import paths
+
+
+def run_cmd(args) -> int:
+    if args.device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""  # before torch initialises CUDA: mmengine then stays on the CPU
+    from bench.runner import Plan, execute
+    from bench.tasks.base import RunSpec
+
+    run = RunSpec(backbone=args.backbone, task=args.task, dataset=args.dataset, protocol=args.protocol,
+                  weights=args.weights, data_root=args.data_root, schedule=args.schedule, epochs=args.epochs,
+                  batch_size=args.batch_size, seed=args.seed, device=args.device, work_dir=args.work_dir,
+                  cfg_options=args.cfg_options or {}, bbox_file=args.bbox_file, allow_missing=args.allow_missing,
+                  eval_only=args.eval_only, checkpoint=args.checkpoint)
+    if args.eval_only and not args.checkpoint:
+        raise BenchError("--eval-only needs --checkpoint PATH (a fine-tuned model from `bench run`)")
+    plan = Plan(run)
+    results = Path(args.results or paths.results_dir())
+    if args.print_config:
+        print(plan.cfg.pretty_text)
+        return 0
+    if args.dry_run:
+        print(json.dumps({"cell_key": plan.key, "task": plan.task.name, "dataset": run.dataset,
+                          "protocol": run.protocol, "backbone": plan.spec.name, "weights": run.weights,
+                          "data_root": str(plan.data_root), "work_dir": str(plan.work_dir),
+                          "results": str(results), "config": str(plan.task.config_path(run.dataset, run.protocol)),
+                          "device": plan.device}, indent=2))
+        return 0
+    row = execute(plan, results)
+    value = row.primary_value
+    print(f"{row.task}/{row.dataset} {row.protocol} {row.backbone}: {row.primary_metric} = "
+          f"{value:.4f}" if value is not None else f"{row.task}: no {row.primary_metric} reported")
+    print(f"row: {results / row.task / (row.cell_key + '.json')}")
+    return 0
+
+
+def tasks_cmd(args) -> int:
+    from bench.tasks import get_task, task_names
+
+    if args.tasks_command == "show":
+        desc = get_task(args.name).describe()
+        print(json.dumps(desc, indent=2))
+        return 0
+    descs = [get_task(n).describe() for n in task_names()]
+    if args.json:
+        print(json.dumps(descs, indent=2))
+        return 0
+    for d in descs:
+        arrow = "higher" if d["higher_is_better"] else "lower"
+        print(f"{d['name']} (v{d['version']}): primary metric {d['primary_metric']} ({arrow} is better)")
+        print(f"  protocols: {', '.join(d['protocols'])} (default {d['default_protocol']})")
+        for name, info in d["datasets"].items():
+            tags = f" [{', '.join(info['tags'])}]" if info["tags"] else ""
+            print(f"  dataset {name}{tags}: {info['description']}")
+    return 0
+
+
+def data_cmd(args) -> int:
+    from bench.tasks import get_task
+
+    task = get_task(args.task)
+    dataset = task.dataset(args.dataset).name
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        raise BenchError(f"--out {out} is not empty; pick a new folder (nothing was written)")
+    written = task.write_toy(out, dataset, args.n_train, args.n_val, args.seed)
+    print(f"wrote toy {task.name}/{dataset} data to {out}: {', '.join(written)}")
+    print(f"use it with: bench run --task {task.name} --dataset {dataset} --data-root {out} --protocol toy ...")
+    return 0

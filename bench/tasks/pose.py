@@ -1,0 +1,139 @@
+"""Top-down heatmap pose estimation on mmpose 1.3.2 (TopdownPoseEstimator, its codecs, HeatmapHead, transforms and
+CocoMetric), with the backbone from the registry through `TransferBackbone`."""
+import json
+import math
+from pathlib import Path
+
+import torch
+
+from backbones.build import build_model
+from backbones.errors import BenchError
+from backbones.registry import get_spec
+from bench.tasks.base import DatasetInfo, Task
+
+METRIC_NAMES = {"AP": "AP", "AP .5": "AP50", "AP .75": "AP75", "AP (M)": "APm", "AP (L)": "APl", "AR": "AR",
+                "AR .5": "AR50", "AR .75": "AR75", "AR (M)": "ARm", "AR (L)": "ARl", "AP(E)": "APe",
+                "AP(M)": "APmed", "AP(H)": "APh"}
+
+
+def probe_features(spec, img_size, window):
+    """Channels and stride of each feature level, from a model built on the meta device (no memory, no init)."""
+    with torch.device("meta"):
+        model = build_model(spec, img_size=img_size, window_size=window)
+    return [(f["num_chs"], f["reduction"]) for f in model.feature_info]
+
+
+class PoseTask(Task):
+    name = "pose"
+    version = "1.0"
+    datasets = {
+        "coco": DatasetInfo(
+            "coco", required=("annotations/person_keypoints_train2017.json",
+                              "annotations/person_keypoints_val2017.json", "train2017", "val2017"),
+            fingerprint_files=("annotations/person_keypoints_train2017.json",
+                               "annotations/person_keypoints_val2017.json"),
+            description="COCO 2017 keypoints, 17 joints; evaluated on val2017", eval_split="val2017"),
+        "crowdpose": DatasetInfo(
+            "crowdpose", required=("json/crowdpose_trainval.json", "json/crowdpose_test.json", "images"),
+            fingerprint_files=("json/crowdpose_trainval.json", "json/crowdpose_test.json"),
+            description="CrowdPose, 14 joints; trained on trainval, evaluated on test", eval_split="test"),
+    }
+    protocols = ("vitpose", "pct", "toy")
+    default_protocol = "vitpose"
+    primary_metric = "AP"
+    higher_is_better = True
+    metrics = ("AP", "AP50", "AP75", "APm", "APl", "AR")
+
+    def check_data(self, data_root, dataset):
+        super().check_data(data_root, dataset)
+        for rel in self.dataset(dataset).fingerprint_files:
+            try:
+                ann = json.loads((data_root / rel).read_text())
+                ann["images"], ann["annotations"], ann["categories"][0]["keypoints"]
+            except (json.JSONDecodeError, KeyError, IndexError, TypeError) as exc:
+                raise BenchError(f"{data_root / rel} is not a COCO-keypoints annotation file ({exc!r} missing or "
+                                 "invalid)") from None
+            if ann["images"]:
+                folder = "val2017" if "val" in rel else "train2017"
+                folder = "images" if dataset == "crowdpose" else folder
+                first = data_root / folder / ann["images"][0]["file_name"]
+                if not first.exists():
+                    raise BenchError(f"image {first} listed in {rel} is missing; is --data-root the folder that "
+                                     f"holds {folder}/?")
+
+    def _keypoint_count(self, data_root, dataset):
+        rel = self.dataset(dataset).fingerprint_files[-1]
+        return len(json.loads((data_root / rel).read_text())["categories"][0]["keypoints"])
+
+    def build_config(self, run, data_root, work_dir):
+        from mmengine.config import Config
+
+        import backbones.mm_bridge  # noqa: F401  (registers TransferBackbone)
+        import bench.hooks  # noqa: F401
+        import bench.optim  # noqa: F401
+
+        protocol = self.protocol(run.protocol)
+        cfg = Config.fromfile(self.config_path(run.dataset, protocol))
+        spec = get_spec(run.backbone)
+        bb = cfg.model.backbone
+        img_size = tuple(bb.img_size)
+        window = cfg.bench.window if spec.arch in ("swin", "swinv2") else None
+        levels = probe_features(spec, img_size, window)
+        channels, stride = levels[cfg.bench.out_index]
+        n_deconv = math.log2(stride / 4) if stride >= 4 else -1
+        if n_deconv < 0 or n_deconv != int(n_deconv):
+            raise BenchError(f"backbone {spec.name}'s last feature map has stride {stride}: the pose head upsamples "
+                             "by powers of 2 to stride 4, so it needs stride 4, 8, 16 or 32")
+        n_deconv = int(n_deconv)
+        bb.update(name=spec.name, weights=run.weights, window_size=window, allow_missing=run.allow_missing,
+                  out_indices=(cfg.bench.out_index,), drop_path_rate=cfg.bench.drop_path_rate)
+        cfg.model.head.in_channels = channels
+        cfg.model.head.deconv_out_channels = (cfg.bench.deconv_channels,) * n_deconv
+        cfg.model.head.deconv_kernel_sizes = (cfg.bench.deconv_kernel,) * n_deconv
+        mean = [255 * m for m in spec.mean]
+        std = [255 * s for s in spec.std]
+        cfg.model.data_preprocessor.update(mean=mean, std=std)
+        n_kpt = self._keypoint_count(data_root, run.dataset)
+        if n_kpt != cfg.model.head.out_channels:
+            other = "crowdpose" if n_kpt == 14 else "coco"
+            raise BenchError(f"annotations in {data_root} have {n_kpt} keypoints but the {run.dataset} config "
+                             f"expects {cfg.model.head.out_channels}; use --dataset {other}")
+        for loader in (cfg.train_dataloader, cfg.test_dataloader):
+            loader.dataset.data_root = str(data_root)
+        if run.bbox_file:
+            if not Path(run.bbox_file).is_file():
+                raise BenchError(f"--bbox-file {run.bbox_file} does not exist; pass a COCO detection results json")
+            cfg.test_dataloader.dataset.bbox_file = str(Path(run.bbox_file).resolve())
+        cfg.test_evaluator.ann_file = str(data_root / cfg.test_dataloader.dataset.ann_file)
+        cfg.test_evaluator.outfile_prefix = str(work_dir / "predictions" / "keypoints")
+        epochs = run.epochs or cfg.bench.schedules[run.schedule]
+        cfg.train_cfg.max_epochs = epochs
+        full = cfg.bench.schedules["full"]
+        for sched in cfg.param_scheduler:  # epoch-based schedules follow the (possibly shortened) run
+            if sched.get("by_epoch", True):
+                sched.end = epochs
+                if "T_max" in sched:
+                    sched.T_max = epochs
+                if "milestones" in sched:
+                    sched.milestones = [max(1, round(m * epochs / full)) for m in sched.milestones]
+        if run.batch_size:
+            cfg.train_dataloader.batch_size = run.batch_size
+        return cfg
+
+    def train(self, runner):
+        runner.train()
+
+    def evaluate(self, runner, work_dir):
+        raw = runner.test()
+        metrics = {}
+        for key, value in raw.items():
+            short = key.split("/", 1)[-1]
+            metrics[METRIC_NAMES.get(short, short)] = float(value)
+        pred = work_dir / "predictions" / "keypoints.keypoints.json"
+        return metrics, pred if pred.exists() else None
+
+    def write_toy(self, out, dataset, n_train, n_val, seed):
+        from bench.toy.pose import write_toy_pose
+
+        write_toy_pose(out, dataset=dataset, n_train=n_train, n_val=n_val, seed=seed)
+        return list(self.dataset(dataset).required)

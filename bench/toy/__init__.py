@@ -1,0 +1,1 @@
+"""Small learnable datasets written in the real on-disk formats (`bench data toy`)."""

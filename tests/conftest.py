@@ -1,0 +1,28 @@
+import os
+
+import pytest
+
+# Nothing in the tests may reach the network or the user's caches.
+os.environ.setdefault("TRANSFER_BENCH_HOME", "/tmp/transfer-bench-test-home")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRANSFER_BENCH_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("TRANSFER_BENCH_WEIGHTS", raising=False)
+    monkeypatch.delenv("TRANSFER_BENCH_RESULTS", raising=False)
+
+
+@pytest.fixture(scope="session")
+def toy_pose(tmp_path_factory):
+    """COCO-layout toy pose data, made once per test run (disjoint train / val images)."""
+    from bench.toy.pose import write_toy_pose
+
+    return write_toy_pose(tmp_path_factory.mktemp("toy_pose") / "coco", "coco", n_train=160, n_val=40, seed=0)
+
+
+@pytest.fixture(scope="session")
+def toy_pose_small(tmp_path_factory):
+    from bench.toy.pose import write_toy_pose
+
+    return write_toy_pose(tmp_path_factory.mktemp("toy_pose_small") / "coco", "coco", n_train=4, n_val=4, seed=1)

@@ -1,0 +1,143 @@
+"""Pose on mmpose end to end through the `bench` CLI, on toy COCO-keypoints data."""
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from bench.cli import main
+from official_layouts import save_simmim_container, swin_state
+
+TINY = "timm:vit_tiny_patch16_224"
+
+
+def _run(args, tmp_path, capsys):
+    results = tmp_path / "results"
+    code = main(["run", "--results", str(results), "--device", "cpu", "--work-dir", str(tmp_path / "work"), *args])
+    out = capsys.readouterr()
+    assert code == 0, out.err[-3000:]
+    rows = list((results / "pose").glob("*.json"))
+    assert len(rows) == 1
+    return json.loads(rows[0].read_text())
+
+
+def _cocoeval_ap(ann_file, pred_file):
+    from xtcocotools.coco import COCO
+    from xtcocotools.cocoeval import COCOeval
+
+    gt = COCO(str(ann_file))
+    dt = gt.loadRes(str(pred_file))
+    ev = COCOeval(gt, dt, "keypoints", use_area=True)
+    ev.params.useSegm = None
+    ev.evaluate()
+    ev.accumulate()
+    ev.summarize()
+    return ev.stats[0]
+
+
+def test_toy_layout_is_coco_keypoints(toy_pose):
+    ann = json.loads((toy_pose / "annotations" / "person_keypoints_train2017.json").read_text())
+    a = ann["annotations"][0]
+    assert {"bbox", "area", "num_keypoints", "keypoints", "iscrowd", "image_id", "category_id"} <= set(a)
+    assert len(a["keypoints"]) == 17 * 3 and set(a["keypoints"][2::3]) <= {0, 1, 2}
+    assert len(ann["categories"][0]["keypoints"]) == 17
+    val = json.loads((toy_pose / "annotations" / "person_keypoints_val2017.json").read_text())
+    assert not {i["file_name"] for i in ann["images"]} & {i["file_name"] for i in val["images"]}
+    assert (toy_pose / "train2017" / ann["images"][0]["file_name"]).exists()
+
+
+def test_run_end_to_end_tiny_backbone(toy_pose, tmp_path, capsys):
+    row = _run(["--backbone", TINY, "--task", "pose", "--protocol", "toy", "--data-root", str(toy_pose),
+                "--epochs", "1"], tmp_path, capsys)
+    assert row["status"] == "ok" and row["task"] == "pose" and row["protocol"] == "toy"
+    assert set(row["metrics"]) >= {"AP", "AP50", "AP75", "APm", "APl", "AR"}
+    pred = Path(row["predictions"]["path"])
+    assert pred.parent.name == "predictions" and pred.exists()
+    from backbones.checkpoint import sha256_file
+
+    assert row["predictions"]["sha256"] == sha256_file(pred)
+    ap = _cocoeval_ap(toy_pose / "annotations" / "person_keypoints_val2017.json", pred)
+    assert row["metrics"]["AP"] == pytest.approx(ap, abs=1e-6)
+    assert row["env"]["mmpose"] == "1.3.2" and row["timings"]["train_img_per_s"] > 0
+    assert row["dataset_fingerprint"] and row["config_hash"] and "loss_kpt" in row["extra"]["losses"]
+
+
+def test_run_simmim_swin_b_official_checkpoint(toy_pose_small, tmp_path, capsys):
+    ckpt = tmp_path / "simmim_swin_b.pth"
+    save_simmim_container(swin_state(img=192, window=6), ckpt)
+    row = _run(["--backbone", "simmim-swin-b", "--task", "pose", "--protocol", "toy", "--data-root",
+                str(toy_pose_small), "--weights", str(ckpt), "--epochs", "1", "--batch-size", "2"], tmp_path, capsys)
+    assert row["status"] == "ok"
+    audit = row["load_audit"]
+    assert audit["ok"] and audit["n_missing"] == 0 and audit["n_loaded"] > 300
+    assert row["weights_sha256"] and len(row["extra"]["losses"]["loss_kpt"]) == 2
+
+
+def test_learnability_beats_untrained(toy_pose, tmp_path, capsys):
+    common = ["--backbone", TINY, "--task", "pose", "--protocol", "toy", "--data-root", str(toy_pose)]
+    untrained = _run(common + ["--epochs", "0"], tmp_path / "a", capsys)
+    trained = _run(common + ["--epochs", "25"], tmp_path / "b", capsys)
+    assert trained["metrics"]["AP"] > untrained["metrics"]["AP"] + 0.15, (trained["metrics"], untrained["metrics"])
+
+
+def test_bad_inputs(toy_pose, tmp_path, capsys):
+    base = ["run", "--results", str(tmp_path / "r"), "--device", "cpu", "--protocol", "toy"]
+    cases = [
+        (["--backbone", TINY, "--task", "posee", "--data-root", str(toy_pose)], "unknown task 'posee'"),
+        (["--backbone", TINY, "--task", "pose", "--dataset", "mpii", "--data-root", str(toy_pose)], "no dataset"),
+        (["--backbone", TINY, "--task", "pose", "--data-root", str(tmp_path / "none")], "does not exist"),
+        (["--backbone", TINY, "--task", "pose", "--data-root", str(tmp_path)], "person_keypoints_train2017.json"),
+        (["--backbone", TINY, "--task", "pose", "--dataset", "crowdpose", "--data-root", str(toy_pose)],
+         "json/crowdpose_trainval.json is missing"),
+        (["--backbone", "timm:vit_small_patch14_dinov2", "--task", "pose", "--data-root", str(toy_pose)],
+         "stride 14"),
+        (["--backbone", "nope", "--task", "pose", "--data-root", str(toy_pose)], "unknown backbone"),
+    ]
+    for args, message in cases:
+        assert main(base + args) == 2
+        assert message in capsys.readouterr().err, args
+
+
+def test_keypoint_count_mismatch(tmp_path, capsys):
+    from bench.toy.pose import write_toy_pose
+
+    root = write_toy_pose(tmp_path / "cp", "crowdpose", n_train=2, n_val=2)
+    # a CrowdPose file placed in the COCO layout
+    (root / "annotations").mkdir()
+    for split, src in (("train", "crowdpose_trainval"), ("val", "crowdpose_test")):
+        (root / "annotations" / f"person_keypoints_{split}2017.json").write_text((root / "json" / f"{src}.json")
+                                                                                  .read_text())
+    (root / "train2017").symlink_to(root / "images")
+    (root / "val2017").symlink_to(root / "images")
+    assert main(["run", "--backbone", TINY, "--task", "pose", "--protocol", "toy", "--data-root", str(root),
+                 "--device", "cpu", "--dry-run"]) == 2
+    assert "have 14 keypoints but the coco config expects 17; use --dataset crowdpose" in capsys.readouterr().err
+
+
+def test_crowdpose_toy_runs(tmp_path, capsys):
+    from bench.toy.pose import write_toy_pose
+
+    root = write_toy_pose(tmp_path / "cp", "crowdpose", n_train=4, n_val=4)
+    row = _run(["--backbone", TINY, "--task", "pose", "--dataset", "crowdpose", "--protocol", "toy",
+                "--data-root", str(root), "--epochs", "1", "--batch-size", "2"], tmp_path, capsys)
+    assert row["status"] == "ok" and "AP" in row["metrics"] and row["split"] == "test"
+
+
+def test_eval_only_with_finetuned_checkpoint(toy_pose_small, tmp_path, capsys):
+    row = _run(["--backbone", TINY, "--task", "pose", "--protocol", "toy", "--data-root", str(toy_pose_small),
+                "--epochs", "1"], tmp_path, capsys)
+    ckpt = next(Path(row["work_dir"]).glob("epoch_*.pth"))
+    again = _run(["--backbone", TINY, "--task", "pose", "--protocol", "toy", "--data-root", str(toy_pose_small),
+                  "--epochs", "1", "--eval-only", "--checkpoint", str(ckpt)], tmp_path / "eval", capsys)
+    assert again["metrics"]["AP"] == pytest.approx(row["metrics"]["AP"], abs=1e-9)
+
+
+def test_tasks_list_and_data_toy_cli(tmp_path, capsys):
+    assert main(["tasks", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "pose" in out and "vitpose" in out and "crowdpose" in out
+    assert main(["data", "toy", "--task", "pose", "--dataset", "crowdpose", "--out", str(tmp_path / "cp"),
+                 "--n-train", "3", "--n-val", "2"]) == 0
+    assert (tmp_path / "cp" / "json" / "crowdpose_test.json").exists()
+    assert main(["data", "toy", "--task", "pose", "--out", str(tmp_path / "cp")]) == 2  # not empty: refused
+    assert "not empty" in capsys.readouterr().err
