@@ -29,7 +29,7 @@ class ThroughputHook(Hook):
             self.images += len(data_batch["inputs"]) if data_batch else 0
         for key, value in (outputs or {}).items():
             if key.startswith("loss"):
-                self.losses.setdefault(key, []).append(round(float(value), 6))
+                self.losses.setdefault(key, []).append(round(float(value.detach() if hasattr(value, "detach") else value), 6))
 
     @property
     def images_per_second(self):

@@ -76,7 +76,7 @@ class Plan:
         return ResultRow(
             cell_key=self.key, status=status, backbone=self.spec.name, task=self.task.name,
             task_version=self.task.version, dataset=run.dataset, split=self.task.dataset(run.dataset).eval_split,
-            protocol=run.protocol, schedule=run.schedule if not run.epochs else f"{run.schedule}:{run.epochs}ep",
+            protocol=run.protocol, schedule=run.schedule if run.epochs is None else f"{run.epochs}ep",
             seed=run.seed, weights=run.weights, weights_sha256=self.weights_sha256, config_hash=self.config_sha,
             dataset_fingerprint=self.fingerprint, primary_metric=self.task.primary_metric,
             higher_is_better=self.task.higher_is_better, env=environment(self.device), config=self.cfg.to_dict(),

@@ -191,3 +191,17 @@ def test_frozen_stages():
     assert not any(n.startswith("model.layers.2.") for n in frozen)
     backbone.train()
     assert not backbone.model.layers[0].training and backbone.model.layers[2].training
+
+
+class _Getattr:
+    def __reduce__(self):
+        import collections
+
+        return getattr, (collections.OrderedDict, "fromkeys")
+
+
+def test_getattr_only_on_inert_stand_ins(tmp_path):
+    path = tmp_path / "getattr.pth"
+    torch.save({"model": {"norm.weight": torch.ones(3)}, "payload": _Getattr()}, path)
+    with pytest.raises(BenchError, match="refusing to load .*getattr"):
+        read_checkpoint(path)

@@ -106,7 +106,7 @@ class PoseTask(Task):
             cfg.test_dataloader.dataset.bbox_file = str(Path(run.bbox_file).resolve())
         cfg.test_evaluator.ann_file = str(data_root / cfg.test_dataloader.dataset.ann_file)
         cfg.test_evaluator.outfile_prefix = str(work_dir / "predictions" / "keypoints")
-        epochs = run.epochs or cfg.bench.schedules[run.schedule]
+        epochs = run.epochs if run.epochs is not None else cfg.bench.schedules[run.schedule]
         cfg.train_cfg.max_epochs = epochs
         full = cfg.bench.schedules["full"]
         for sched in cfg.param_scheduler:  # epoch-based schedules follow the (possibly shortened) run
