@@ -50,7 +50,7 @@ $PIP install -q "$whl_dir"/mmcv-2.1.0-*.whl
 step "install mmengine, mmdet, mmsegmentation and runtime dependencies"
 $PIP install -q mmengine==0.10.7 mmdet==3.3.0 mmsegmentation==1.2.2 \
   "timm==1.0.*" pandas pytest pycocotools json_tricks munkres scipy matplotlib opencv-python pillow \
-  ftfy regex safetensors setuptools==80.10.2
+  ftfy regex safetensors submitit setuptools==80.10.2
 
 step "build xtcocotools 1.14.3 from source (the PyPI wheel breaks with numpy 2)"
 $VENV/bin/python -c "import xtcocotools.coco" 2>/dev/null || \

@@ -9,9 +9,6 @@ from backbones.errors import BenchError
 
 # Subcommands that a later issue fills in: they say so and exit 2 instead of pretending to work.
 PLANNED = {
-    "sweep": "resumable backbone x task grids (issue 6)",
-    "leaderboard": "comparison tables (issue 6)",
-    "results": "inspecting result rows (issue 6)",
     "analyze": "attention distance, head diversity, CKA (issue 11)",
     "pretrain": "SimMIM pre-training (issue 12)",
     "demo": "the offline MIM-vs-supervised demo (issue 12)",
@@ -98,6 +95,35 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--seed", type=int, default=0)
     q.set_defaults(handler=_lazy("bench.run_cli", "data_cmd"))
 
+    p = sub.add_parser("leaderboard", help="comparison table of result rows (csv, md, json; optional plot)")
+    p.add_argument("--results", help="results directory (default: ~/.cache/transfer-bench/results)")
+    p.add_argument("--format", choices=("csv", "md", "json"), default="md")
+    p.add_argument("--out", help="write the table to FILE (atomically) instead of stdout")
+    p.add_argument("--metric", help="metric to tabulate (default: each task's primary metric)")
+    p.add_argument("--with-reference", action="store_true",
+                   help="add the seed paper's published numbers (results/reference/*.csv) as labelled rows")
+    p.add_argument("--plot", metavar="FILE.png", help="per-task bar chart with 95%% CI error bars")
+    p.add_argument("--filter", nargs="+", metavar="KEY=VALUE",
+                   help="keep rows with task=, dataset=, split=, protocol=, schedule= or backbone= VALUE")
+    p.set_defaults(handler=_lazy("bench.results_cli", "leaderboard_cmd"))
+
+    p = sub.add_parser("results", help="inspect result rows")
+    rsub = p.add_subparsers(dest="results_command", metavar="ACTION", required=True)
+    q = rsub.add_parser("list", help="one line per row (running rows whose process is gone show 'interrupted')")
+    q.add_argument("--results")
+    q.set_defaults(handler=_lazy("bench.results_cli", "results_cmd"))
+    q = rsub.add_parser("show", help="one row as JSON")
+    q.add_argument("key", help="cell key or a unique prefix")
+    q.add_argument("--results")
+    q.set_defaults(handler=_lazy("bench.results_cli", "results_cmd"))
+    q = rsub.add_parser("diff", help="what differs between two rows")
+    q.add_argument("a")
+    q.add_argument("b")
+    q.add_argument("--results")
+    q.set_defaults(handler=_lazy("bench.results_cli", "results_cmd"))
+
+    _add_sweep(sub)
+
     for name, text in PLANNED.items():
         p = sub.add_parser(name, help=f"[planned] {text}", description=f"Not implemented yet: {text}.")
         p.set_defaults(handler=_planned(name))
@@ -130,7 +156,35 @@ def _add_run(sub):
     p.add_argument("--dry-run", action="store_true", help="resolve everything, print the plan, train nothing")
     p.add_argument("--eval-only", action="store_true", help="evaluate a fine-tuned model (needs --checkpoint)")
     p.add_argument("--checkpoint", help="fine-tuned model checkpoint for --eval-only")
+    p.add_argument("--force", action="store_true", help="re-run a cell that already has an ok row, from scratch")
+    p.add_argument("--oom-halvings", type=int, default=0, help=argparse.SUPPRESS)  # set by `bench sweep` retries
     p.set_defaults(handler=_lazy("bench.run_cli", "run_cmd"))
+
+
+def _add_sweep(sub):
+    p = sub.add_parser("sweep", help="run a backbone x cell x seed grid, each cell in its own subprocess",
+                       description="Example: bench sweep --backbones simmim-swin-b,sup-swin-b "
+                                   "--cells pose:coco:vitpose --seeds 0,1,2 --data-dir /data")
+    p.add_argument("--backbones", required=True, help="comma-separated backbone names")
+    p.add_argument("--cells", required=True, nargs="+", help="task:dataset[:protocol] (comma- or space-separated)")
+    p.add_argument("--seeds", default="0", help="comma-separated seeds")
+    p.add_argument("--data-dir", help="folder holding one data root per dataset (<data-dir>/<dataset>)")
+    p.add_argument("--no-weights", action="store_true",
+                   help="random init instead of each backbone's official weights from the local cache")
+    p.add_argument("--schedule", default="full")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--device", choices=("cpu", "cuda"))
+    p.add_argument("--results", help="results directory (default: ~/.cache/transfer-bench/results)")
+    p.add_argument("--max-parallel", type=int, default=1, help="cells run at once (local launcher)")
+    p.add_argument("--max-oom-retries", type=int, default=3, help="batch halvings after out-of-memory crashes")
+    p.add_argument("--launcher", choices=("local", "slurm"), default="local")
+    p.add_argument("--slurm-partition", help="Slurm partition (with --launcher slurm)")
+    p.add_argument("--gpus", type=int, default=1, help="GPUs per cell (passed to Slurm)")
+    p.add_argument("--timeout-min", type=int, default=24 * 60, help="Slurm time limit per cell")
+    p.add_argument("--force", action="store_true", help="re-run cells that already have an ok row")
+    p.add_argument("--dry-run", action="store_true", help="list the cells and their state, run nothing")
+    p.set_defaults(handler=_lazy("bench.sweep", "sweep_cmd"))
 
 
 def main(argv=None) -> int:

@@ -135,3 +135,46 @@ def environment(device: str) -> dict:
 
         env["gpu"] = torch.cuda.get_device_name(0)
     return env
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def effective_status(row: ResultRow) -> str:
+    """`interrupted` for a `running` row whose process on this host is gone (killed, crashed, machine reboot)."""
+    if row.status == "running" and row.host == socket.gethostname() and not pid_alive(row.pid):
+        return "interrupted"
+    return row.status
+
+
+def load_rows(results_dir: Path, warn=print):
+    """Every readable row under `results_dir`; corrupt or foreign JSON files are skipped with a warning."""
+    rows = []
+    for path in sorted(Path(results_dir).glob("*/*.json")):
+        try:
+            rows.append(read_row(path))
+        except ValueError as exc:
+            warn(f"warning: skipping {exc}")
+    return rows
+
+
+def find_row(results_dir: Path, key: str) -> ResultRow:
+    """A row by cell key (a unique prefix is enough)."""
+    from backbones.errors import BenchError
+
+    matches = sorted(Path(results_dir).glob(f"*/{key}*.json"))
+    if not matches:
+        raise BenchError(f"no result row with key {key!r} under {results_dir}; see `bench results list`")
+    if len(matches) > 1:
+        raise BenchError(f"key prefix {key!r} is ambiguous ({len(matches)} rows); give more characters")
+    try:
+        return read_row(matches[0])
+    except ValueError as exc:
+        raise BenchError(str(exc)) from None

@@ -17,7 +17,8 @@ def run_cmd(args) -> int:
                   weights=args.weights, data_root=args.data_root, schedule=args.schedule, epochs=args.epochs,
                   batch_size=args.batch_size, seed=args.seed, device=args.device, work_dir=args.work_dir,
                   cfg_options=args.cfg_options or {}, bbox_file=args.bbox_file, allow_missing=args.allow_missing,
-                  eval_only=args.eval_only, checkpoint=args.checkpoint)
+                  eval_only=args.eval_only, checkpoint=args.checkpoint, fresh=args.force,
+                  oom_halvings=args.oom_halvings)
     if args.eval_only and not args.checkpoint:
         raise BenchError("--eval-only needs --checkpoint PATH (a fine-tuned model from `bench run`)")
     plan = Plan(run)
@@ -32,12 +33,39 @@ def run_cmd(args) -> int:
                           "results": str(results), "config": str(plan.task.config_path(run.dataset, run.protocol)),
                           "device": plan.device}, indent=2))
         return 0
+    existing = _existing_row(results, plan)
+    if existing is not None and not args.force:
+        from bench.results import effective_status
+
+        status = effective_status(existing)
+        if status == "ok":
+            print(f"cell {plan.key} already has an ok row ({existing.primary_metric} = {existing.primary_value}); "
+                  "skipping (use --force to re-run)")
+            return 0
+        if status == "running":
+            raise BenchError(f"cell {plan.key} is being run by pid {existing.pid} on {existing.host}; wait for it, "
+                             "or pass --force if that process is gone")
+        if status == "interrupted":
+            print(f"cell {plan.key} was interrupted; resuming from {plan.work_dir}")
     row = execute(plan, results)
     value = row.primary_value
     print(f"{row.task}/{row.dataset} {row.protocol} {row.backbone}: {row.primary_metric} = "
           f"{value:.4f}" if value is not None else f"{row.task}: no {row.primary_metric} reported")
     print(f"row: {results / row.task / (row.cell_key + '.json')}")
     return 0
+
+
+def _existing_row(results: Path, plan):
+    from bench.results import read_row, row_path
+
+    path = row_path(results, plan.task.name, plan.key)
+    if not path.exists():
+        return None
+    try:
+        return read_row(path)
+    except ValueError as exc:
+        print(f"warning: {exc}; it will be replaced")
+        return None
 
 
 def tasks_cmd(args) -> int:

@@ -1,7 +1,9 @@
 """`bench run`: resolve a run, build its mmengine Runner from the task's config, train, evaluate, write the row."""
+import os
 import resource
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 from backbones.checkpoint import read_checkpoint, sha256_file
@@ -43,6 +45,13 @@ class Plan:
                             self.config_sha, self.fingerprint, run.seed)
         self.work_dir = Path(run.work_dir or paths.work_root() / self.task.name / self.key).resolve()
         self.cfg = self._config(self.work_dir)
+        self.base_batch_size = self.cfg.train_dataloader.batch_size
+        self.set_oom_halvings(run.oom_halvings)
+
+    def set_oom_halvings(self, k: int):
+        """Halve the training batch k times after out-of-memory errors: same cell, recorded in the row."""
+        self.run.oom_halvings = k
+        self.cfg.train_dataloader.batch_size = max(1, self.base_batch_size >> k)
 
     def _resolve_weights(self):
         weights = self.run.weights
@@ -91,6 +100,34 @@ def _peak_memory_mb(device: str) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+@contextmanager
+def trusted_own_checkpoints(work_dir: Path):
+    """mmengine's resume unpickles its own checkpoints (numpy RNG state, HistoryBuffer objects), which torch's
+    weights-only default refuses. Inside this block, and only for files under this run's work dir (written by this
+    harness), torch.load may unpickle fully; every other file still goes through the weights-only default."""
+    import torch
+
+    original = torch.load
+    root = Path(work_dir).resolve()
+
+    def load(f, *args, **kwargs):
+        if isinstance(f, (str, os.PathLike)) and Path(f).resolve().is_relative_to(root):
+            kwargs["weights_only"] = False  # our own Runner checkpoint
+        return original(f, *args, **kwargs)
+
+    torch.load = load
+    try:
+        yield
+    finally:
+        torch.load = original
+
+
+def _is_oom(exc: BaseException) -> bool:
+    import torch
+
+    return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
+
+
 def _load_finetuned(runner, checkpoint):
     raw = read_checkpoint(checkpoint)
     state = raw.get("state_dict", raw) if isinstance(raw, dict) else raw
@@ -101,36 +138,61 @@ def _load_finetuned(runner, checkpoint):
                          f"{str(exc).splitlines()[0]}") from None
 
 
-def execute(plan: Plan, results_dir: Path) -> ResultRow:
-    """Train and evaluate; the row is `running` while it works and `ok` or `failed` at the end."""
+def _train_and_evaluate(plan: Plan, hook_box: list):
+    """One attempt: build the Runner (resuming from the work dir's last checkpoint when there is one), train,
+    evaluate. Returns (runner, metrics, predictions, resumed_from)."""
     from mmengine.runner import Runner
 
     from bench.hooks import ThroughputHook
 
     run = plan.run
+    last = plan.work_dir / "last_checkpoint"
+    resumed_from = None
+    if not run.eval_only and not run.fresh and last.exists():
+        resumed_from = last.read_text().strip()
+        plan.cfg.resume = True
+    runner = Runner.from_cfg(plan.cfg)
+    hook_box[:] = [next(h for h in runner.hooks if isinstance(h, ThroughputHook))]
+    if run.eval_only:
+        _load_finetuned(runner, run.checkpoint)
+    else:
+        with trusted_own_checkpoints(plan.work_dir):
+            plan.task.train(runner)
+    metrics, predictions = plan.task.evaluate(runner, plan.work_dir)
+    return runner, metrics, predictions, resumed_from
+
+
+def execute(plan: Plan, results_dir: Path) -> ResultRow:
+    """Train and evaluate; the row is `running` while it works and `ok` or `failed` at the end. An interrupted
+    run resumes from its last checkpoint; an out-of-memory error halves the batch and retries (same cell)."""
     write_row(results_dir, plan.row("running"))
     start = time.time()
-    try:
-        runner = Runner.from_cfg(plan.cfg)
-        hook = next(h for h in runner.hooks if isinstance(h, ThroughputHook))
-        if run.eval_only:
-            if not run.checkpoint:
-                raise BenchError("--eval-only needs --checkpoint PATH (a fine-tuned model from `bench run`)")
-            _load_finetuned(runner, run.checkpoint)
-        else:
-            plan.task.train(runner)
-        metrics, predictions = plan.task.evaluate(runner, plan.work_dir)
-    except BaseException as exc:
-        row = plan.row("failed", error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=20)}",
-                       timings={"wall_s": round(time.time() - start, 2)})
-        write_row(results_dir, row)
-        raise
+    oom_batches, hook_box = [], []
+    while True:
+        try:
+            runner, metrics, predictions, resumed_from = _train_and_evaluate(plan, hook_box)
+            break
+        except BaseException as exc:
+            batch = plan.cfg.train_dataloader.batch_size
+            if _is_oom(exc) and batch > 1 and not plan.run.eval_only:
+                oom_batches.append(batch)
+                plan.set_oom_halvings(plan.run.oom_halvings + 1)
+                write_row(results_dir, plan.row("running", extra={"oom_batch_sizes": oom_batches}))
+                continue
+            row = plan.row("failed", error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=20)}",
+                           timings={"wall_s": round(time.time() - start, 2)},
+                           extra={"oom_batch_sizes": oom_batches, "oom": _is_oom(exc)})
+            write_row(results_dir, row)
+            raise
+    hook = hook_box[0]
     audit = getattr(runner.model.backbone, "load_audit", None)
     row = plan.row(
         "ok", metrics=metrics, load_audit=audit.summary() if audit else None,
         predictions={"path": str(predictions), "sha256": sha256_file(predictions)} if predictions else None,
         timings={"wall_s": round(time.time() - start, 2), "train_img_per_s": hook.images_per_second,
                  "peak_memory_mb": round(_peak_memory_mb(plan.device), 1)},
-        extra={"losses": hook.losses, "eval_only": run.eval_only, "checkpoint": run.checkpoint})
+        extra={"losses": hook.losses, "eval_only": plan.run.eval_only, "checkpoint": plan.run.checkpoint,
+               "resumed_from": resumed_from, "oom_batch_sizes": oom_batches,
+               "train_batch_size": plan.cfg.train_dataloader.batch_size})
     write_row(results_dir, row)
     return row

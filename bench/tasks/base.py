@@ -41,6 +41,8 @@ class RunSpec:
     allow_missing: bool = False
     eval_only: bool = False
     checkpoint: Optional[str] = None
+    fresh: bool = False          # ignore checkpoints in the work dir (bench run --force)
+    oom_halvings: int = 0        # batch halvings after out-of-memory errors (same cell)
 
 
 class Task(ABC):

@@ -1,0 +1,164 @@
+"""`bench leaderboard`: backbones x (task, dataset, split, protocol, schedule) tables of a metric's mean +- 95 % CI
+over seeds, MIM - supervised deltas from each spec's `pair_with`, and the seed paper's numbers as labelled rows."""
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from backbones.errors import BenchError
+from bench.results import effective_status, load_rows
+
+COLUMN_KEYS = ("task", "dataset", "split", "protocol", "schedule")
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "results" / "reference"
+
+
+def column_name(task, dataset, split, protocol, schedule) -> str:
+    return "/".join(str(x) for x in (task, dataset, split, protocol, schedule))
+
+
+def ci95(values) -> float:
+    """Half-width of the 95 % confidence interval of the mean (Student t, n-1 dof); NaN for n < 2."""
+    from scipy import stats
+
+    n = len(values)
+    if n < 2:
+        return math.nan
+    sd = pd.Series(values).std(ddof=1)
+    return float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n))
+
+
+def _filters(items):
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or key not in COLUMN_KEYS + ("backbone",):
+            raise BenchError(f"--filter {item!r}: expected KEY=VALUE with KEY one of "
+                             f"{', '.join(COLUMN_KEYS + ('backbone',))}")
+        out[key] = value
+    return out
+
+
+def long_table(results_dir, metric=None, filters=None, warn=print) -> pd.DataFrame:
+    """One line per ok row: column keys, backbone, seed, value of `metric` (default: the row's primary)."""
+    records = []
+    for row in load_rows(results_dir, warn=warn):
+        if effective_status(row) != "ok":
+            continue
+        name = metric or row.primary_metric
+        if name not in row.metrics:
+            continue
+        rec = {k: getattr(row, k) for k in COLUMN_KEYS}
+        rec.update(backbone=row.backbone, seed=row.seed, metric=name, value=float(row.metrics[name]),
+                   higher_is_better=row.higher_is_better, cell_key=row.cell_key)
+        records.append(rec)
+    df = pd.DataFrame.from_records(records, columns=list(COLUMN_KEYS) + ["backbone", "seed", "metric", "value",
+                                                                        "higher_is_better", "cell_key"])
+    for key, value in _filters(filters).items():
+        df = df[df[key].astype(str) == value]
+    return df
+
+
+def _partner(name):
+    from backbones.registry import get_spec
+
+    try:
+        spec = get_spec(name)
+    except BenchError:
+        return None, None
+    return spec.pair_with, spec.pretraining
+
+
+def aggregate(df: pd.DataFrame) -> pd.DataFrame:
+    """Wide table: one row per backbone; per column key `<key> mean`, `<key> ci95`, `<key> n`, and for MIM
+    backbones with a partner `<key> delta_vs_pair` (own mean - partner's mean)."""
+    if df.empty:
+        return pd.DataFrame(columns=["backbone", "pretraining", "pair_with"])
+    df = df.assign(column=[column_name(*r) for r in df[list(COLUMN_KEYS)].itertuples(index=False)])
+    stats = df.groupby(["backbone", "column"])["value"].agg(mean="mean", n="count", ci95=ci95).reset_index()
+    table = pd.DataFrame({"backbone": sorted(df["backbone"].unique())})
+    meta = {b: _partner(b) for b in table["backbone"]}
+    table["pretraining"] = [meta[b][1] or "" for b in table["backbone"]]
+    table["pair_with"] = [meta[b][0] or "" for b in table["backbone"]]
+    for column in sorted(stats["column"].unique()):
+        sub = stats[stats["column"] == column].set_index("backbone")
+        table[f"{column} mean"] = table["backbone"].map(sub["mean"])
+        table[f"{column} ci95"] = table["backbone"].map(sub["ci95"])
+        table[f"{column} n"] = table["backbone"].map(sub["n"]).astype("Int64")
+        means = sub["mean"].to_dict()
+        table[f"{column} delta_vs_pair"] = [
+            means[b] - means[meta[b][0]] if meta[b][1] != "supervised" and meta[b][0] in means and b in means
+            else math.nan for b in table["backbone"]]
+    return table
+
+
+def reference_rows() -> pd.DataFrame:
+    """The seed paper's published numbers (results/reference/*.csv), labelled `[paper] <backbone>`."""
+    frames = [pd.read_csv(p) for p in sorted(REFERENCE_DIR.glob("*.csv"))]
+    if not frames:
+        return pd.DataFrame()
+    ref = pd.concat(frames, ignore_index=True)
+    ref = ref.assign(column=[column_name(*r) for r in ref[list(COLUMN_KEYS)].itertuples(index=False)])
+    out = []
+    for backbone, sub in ref.groupby("backbone", sort=True):
+        rec = {"backbone": f"[paper] {backbone}", "pretraining": "reference", "pair_with": "",
+               "source": "; ".join(sorted(set(sub["source"])))}
+        for _, r in sub.iterrows():
+            rec[f"{r['column']} mean"] = r["value"]
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+def markdown(table: pd.DataFrame, higher: dict) -> str:
+    """Markdown with `mean ± ci (n)` cells; the best mean per column in bold (direction from the task)."""
+    columns = [c[:-5] for c in table.columns if c.endswith(" mean")]
+    lines = ["| backbone | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
+    best = {}
+    for col in columns:
+        measured = table[~table["backbone"].str.startswith("[paper]")][f"{col} mean"].dropna()
+        if len(measured):
+            best[col] = measured.max() if higher.get(col, True) else measured.min()
+    for _, row in table.iterrows():
+        cells = []
+        for col in columns:
+            mean = row.get(f"{col} mean")
+            if pd.isna(mean):
+                cells.append("")
+                continue
+            text = f"{mean:.4g}"
+            ci = row.get(f"{col} ci95")
+            if ci is not None and not pd.isna(ci):
+                text += f" ± {ci:.2g}"
+            n = row.get(f"{col} n")
+            if n is not None and not pd.isna(n):
+                text += f" (n={n})"
+            delta = row.get(f"{col} delta_vs_pair")
+            if delta is not None and not pd.isna(delta):
+                text += f" [Δ {delta:+.3g}]"
+            if best.get(col) == mean and not row["backbone"].startswith("[paper]"):
+                text = f"**{text}**"
+            cells.append(text)
+        lines.append(f"| {row['backbone']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(table: pd.DataFrame, path: Path):
+    """Per-task bar chart of the means with 95 % CI error bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    measured = table[~table["backbone"].str.startswith("[paper]")]
+    columns = [c[:-5] for c in measured.columns if c.endswith(" mean")]
+    if not columns:
+        raise BenchError("nothing to plot: no ok rows match")
+    fig, axes = plt.subplots(1, len(columns), figsize=(4 * len(columns), 3.5), squeeze=False)
+    for ax, col in zip(axes[0], columns):
+        means = measured[f"{col} mean"]
+        err = measured[f"{col} ci95"].fillna(0)
+        ax.bar(range(len(measured)), means, yerr=err, capsize=4, color="tab:blue")
+        ax.set_xticks(range(len(measured)), measured["backbone"], rotation=30, ha="right", fontsize=8)
+        ax.set_title(col, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,101 @@
+"""`bench leaderboard` and `bench results list | show | diff`."""
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from backbones.errors import BenchError
+from bench import paths
+
+
+def _results_dir(args) -> Path:
+    return Path(args.results or paths.results_dir())
+
+
+def _warn(msg):
+    print(msg, file=sys.stderr)
+
+
+def _write_text_atomic(path: Path, text: str):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def leaderboard_cmd(args) -> int:
+    import pandas as pd
+
+    from bench import leaderboard as lb
+
+    results = _results_dir(args)
+    df = lb.long_table(results, metric=args.metric, filters=args.filter, warn=_warn)
+    table = lb.aggregate(df)
+    if args.with_reference:
+        ref = lb.reference_rows()
+        if args.filter:
+            keep = [c for c in ref.columns if not c.endswith(" mean") or all(
+                v in c.split(" ")[0].split("/") for v in lb._filters(args.filter).values())]
+            ref = ref[keep]
+        table = pd.concat([table, ref], ignore_index=True)
+    if args.plot:
+        lb.plot(table, Path(args.plot))
+    higher = {lb.column_name(*r[:5]): r[5] for r in df[list(lb.COLUMN_KEYS) + ["higher_is_better"]]
+              .drop_duplicates().itertuples(index=False)}
+    if args.format == "csv":
+        text = table.to_csv(index=False)
+    elif args.format == "json":
+        text = table.to_json(orient="records", indent=1)
+    else:
+        text = lb.markdown(table, higher)
+    if args.out:
+        _write_text_atomic(Path(args.out), text)
+        print(f"wrote {args.out} ({len(table)} rows)")
+    else:
+        print(text, end="")
+    if df.empty:
+        _warn(f"note: no ok rows under {results}" + (f" matching {' '.join(args.filter)}" if args.filter else ""))
+    return 0
+
+
+def results_cmd(args) -> int:
+    from dataclasses import asdict
+
+    from bench.results import effective_status, find_row, load_rows
+
+    results = _results_dir(args)
+    if args.results_command == "list":
+        rows = load_rows(results, warn=_warn)
+        print(f"{'cell_key':<21} {'status':<11} {'task':<8} {'dataset':<10} {'protocol':<8} {'schedule':<9} "
+              f"{'seed':>4}  {'backbone':<26} primary")
+        for r in rows:
+            value = r.primary_value
+            print(f"{r.cell_key:<21} {effective_status(r):<11} {r.task:<8} {r.dataset:<10} {r.protocol:<8} "
+                  f"{r.schedule:<9} {r.seed:>4}  {r.backbone:<26} "
+                  f"{r.primary_metric}={value:.4f}" if value is not None else "")
+        return 0
+    if args.results_command == "show":
+        row = find_row(results, args.key)
+        data = asdict(row)
+        data["effective_status"] = effective_status(row)
+        print(json.dumps(data, indent=1, default=str))
+        return 0
+    a, b = find_row(results, args.a), find_row(results, args.b)
+    da, db = _flatten(asdict(a)), _flatten(asdict(b))
+    ignore = ("updated_at", "pid", "host", "timings.", "extra.losses", "work_dir")
+    for key in sorted(set(da) | set(db)):
+        if key.startswith(ignore) or da.get(key) == db.get(key):
+            continue
+        print(f"{key}: {da.get(key)!r} -> {db.get(key)!r}")
+    return 0
+
+
+def _flatten(obj, prefix=""):
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            out.update(_flatten(v, f"{prefix}{k}."))
+        return out
+    return {prefix[:-1]: obj}

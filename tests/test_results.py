@@ -1,0 +1,215 @@
+"""Result store, resume after SIGKILL, concurrent writers, leaderboard statistics, results CLI, sweeps."""
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bench.cli import main
+from bench.results import ResultRow, effective_status, read_row, write_row
+
+TINY = "timm:vit_tiny_patch16_224"
+
+
+def _row(**kw):
+    base = dict(cell_key="k0", status="ok", backbone="simmim-swin-b", task="pose", task_version="1.0",
+                dataset="coco", split="val2017", protocol="vitpose", schedule="full", seed=0, weights=None,
+                weights_sha256=None, config_hash="c", dataset_fingerprint="d", primary_metric="AP",
+                higher_is_better=True, metrics={"AP": 0.5})
+    base.update(kw)
+    return ResultRow(**base)
+
+
+def test_kill_9_then_resume(toy_pose, tmp_path):
+    work, results = tmp_path / "work", tmp_path / "results"
+    cmd = [sys.executable, "-m", "bench.cli", "run", "--backbone", TINY, "--task", "pose", "--protocol", "toy",
+           "--data-root", str(toy_pose), "--epochs", "3", "--device", "cpu", "--work-dir", str(work),
+           "--results", str(results)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not (work / "last_checkpoint").exists():
+        assert proc.poll() is None and time.time() < deadline, "training ended before its first checkpoint"
+        time.sleep(0.2)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    rows = list((results / "pose").glob("*.json"))
+    assert len(rows) == 1 and not list((results / "pose").glob(".*.tmp"))
+    killed = read_row(rows[0])
+    assert killed.status == "running" and effective_status(killed) == "interrupted"
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "was interrupted; resuming" in out.stdout
+    row = read_row(rows[0])
+    assert row.status == "ok" and row.extra["resumed_from"].endswith(".pth")
+    iters_per_epoch = math.ceil(160 / 16)
+    assert len(row.extra["losses"]["loss_kpt"]) < 3 * iters_per_epoch  # the resumed run did not start over
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert "already has an ok row" in again.stdout  # a finished cell is skipped
+
+
+def _writer(path_dir, n, tag):
+    for i in range(n):
+        write_row(Path(path_dir), _row(cell_key="shared", metrics={"AP": i / n}, extra={"writer": tag}))
+
+
+def test_concurrent_writers_never_corrupt(tmp_path):
+    code = ("import sys; sys.path.insert(0, 'tests'); from test_results import _writer; "
+            f"_writer({str(tmp_path)!r}, 150, sys.argv[1])")
+    procs = [subprocess.Popen([sys.executable, "-c", code, tag], cwd=Path(__file__).parents[1]) for tag in "ab"]
+    reads = 0
+    while any(p.poll() is None for p in procs):
+        path = tmp_path / "pose" / "shared.json"
+        if path.exists():
+            read_row(path)  # raises on a half-written file
+            reads += 1
+    assert all(p.returncode == 0 for p in procs) and reads > 0
+    assert read_row(tmp_path / "pose" / "shared.json").extra["writer"] in ("a", "b")
+
+
+def _seed_rows(results):
+    for seed, (mim, sup) in enumerate([(0.5, 0.40), (0.6, 0.45), (0.7, 0.50)]):
+        write_row(results, _row(cell_key=f"m{seed}", backbone="simmim-swin-b", seed=seed, metrics={"AP": mim}))
+        write_row(results, _row(cell_key=f"s{seed}", backbone="sup-swin-b", seed=seed, metrics={"AP": sup}))
+    write_row(results, _row(cell_key="toy", backbone="simmim-swin-b", protocol="toy", metrics={"AP": 0.9}))
+    write_row(results, _row(cell_key="run", backbone="simmim-swin-b", status="running", pid=2 ** 22 + 17))
+
+
+def test_leaderboard_csv_ci_and_delta(tmp_path, capsys):
+    results = tmp_path / "results"
+    _seed_rows(results)
+    (results / "pose" / "broken.json").write_text("{not json")
+    (results / "pose" / "foreign.json").write_text(json.dumps({"hello": 1}))
+    out = tmp_path / "board.csv"
+    assert main(["leaderboard", "--results", str(results), "--format", "csv", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "broken.json" in err and "foreign.json" in err
+    df = pd.read_csv(out)
+    col = "pose/coco/val2017/vitpose/full"
+    assert list(df.columns[:3]) == ["backbone", "pretraining", "pair_with"]
+    assert {f"{col} mean", f"{col} ci95", f"{col} n", f"{col} delta_vs_pair"} <= set(df.columns)
+    assert "pose/coco/val2017/toy/full mean" in df.columns  # toy runs never mix with real ones
+    mim = df[df.backbone == "simmim-swin-b"].iloc[0]
+    sup = df[df.backbone == "sup-swin-b"].iloc[0]
+    t = 4.302652729911275  # Student t, 0.975 quantile, 2 degrees of freedom
+    assert mim[f"{col} mean"] == pytest.approx(0.6)
+    assert mim[f"{col} ci95"] == pytest.approx(t * 0.1 / math.sqrt(3))
+    assert mim[f"{col} n"] == 3
+    assert mim[f"{col} delta_vs_pair"] == pytest.approx(0.6 - 0.45)
+    assert math.isnan(sup[f"{col} delta_vs_pair"])
+    assert math.isnan(mim["pose/coco/val2017/toy/full ci95"])  # n = 1: blank CI
+
+    assert main(["leaderboard", "--results", str(results), "--filter", "protocol=vitpose", "--with-reference",
+                 "--format", "md"]) == 0
+    md = capsys.readouterr().out
+    assert "**0.6 ± 0.25 (n=3) [Δ +0.15]**" in md and "toy" not in md
+    assert "[paper] simmim-swinv2-b" in md
+    png = tmp_path / "board.png"
+    assert main(["leaderboard", "--results", str(results), "--plot", str(png), "--format", "json"]) == 0
+    assert png.stat().st_size > 1000
+    assert main(["leaderboard", "--results", str(results), "--filter", "colour=red"]) == 2
+
+
+def test_results_cli(tmp_path, capsys):
+    results = tmp_path / "results"
+    _seed_rows(results)
+    assert main(["results", "list", "--results", str(results)]) == 0
+    listing = capsys.readouterr().out
+    assert "interrupted" in listing and "m0" in listing
+    assert main(["results", "show", "m1", "--results", str(results)]) == 0
+    assert json.loads(capsys.readouterr().out)["metrics"]["AP"] == 0.6
+    assert main(["results", "diff", "m0", "s0", "--results", str(results)]) == 0
+    diff = capsys.readouterr().out
+    assert "backbone: 'simmim-swin-b' -> 'sup-swin-b'" in diff and "metrics.AP: 0.5 -> 0.4" in diff
+    assert main(["results", "show", "zzz", "--results", str(results)]) == 2
+
+
+def test_in_process_oom_halves_batch_same_cell(toy_pose_small, tmp_path, monkeypatch):
+    import torch
+
+    from bench.runner import Plan, execute
+    from bench.tasks.base import RunSpec
+    from bench.tasks.pose import PoseTask
+
+    calls = []
+    original = PoseTask.train
+
+    def train(self, runner):
+        calls.append(runner.train_dataloader.batch_size)
+        if len(calls) == 1:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return original(self, runner)
+
+    monkeypatch.setattr(PoseTask, "train", train)
+    plan = Plan(RunSpec(backbone=TINY, task="pose", protocol="toy", data_root=str(toy_pose_small), epochs=1,
+                        batch_size=4, device="cpu", work_dir=str(tmp_path / "w")))
+    key = plan.key
+    row = execute(plan, tmp_path / "r")
+    assert calls == [4, 2] and row.status == "ok" and row.cell_key == key
+    assert row.extra["oom_batch_sizes"] == [4] and row.extra["train_batch_size"] == 2
+
+
+def test_sweep_local_skip_and_failures(toy_pose_small, tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "coco").symlink_to(toy_pose_small)
+    args = ["sweep", "--backbones", f"{TINY}", "--cells", "pose:coco:toy", "pose:crowdpose:toy", "--seeds", "0,1",
+            "--data-dir", str(data), "--no-weights", "--epochs", "1", "--device", "cpu", "--results",
+            str(tmp_path / "results")]
+    assert main(args) == 1  # the crowdpose cells fail (no data); the coco cells still run
+    out = capsys.readouterr().out
+    assert "summary: 2 done, 0 skipped, 2 failed" in out and "crowdpose" in out
+    assert main(args) == 1
+    assert "summary: 0 done, 2 skipped, 2 failed" in capsys.readouterr().out
+    assert main(["sweep", "--backbones", "nope", "--cells", "pose:coco", "--dry-run"]) == 2
+    assert main(["sweep", "--backbones", TINY, "--cells", "pose", "--dry-run"]) == 2
+
+
+def test_sweep_oom_retry_and_slurm_launcher(tmp_path, monkeypatch, capsys):
+    import types
+
+    import bench.sweep as sweep
+
+    seen = []
+
+    def fake_run(cmd, capture_output, text):
+        seen.append(cmd)
+        if "--oom-halvings" not in cmd:
+            return types.SimpleNamespace(returncode=1, stdout="", stderr="torch.OutOfMemoryError: CUDA out of memory")
+        return types.SimpleNamespace(returncode=0, stdout="pose/coco: AP = 0.5\n", stderr="")
+
+    monkeypatch.setattr(sweep.subprocess, "run", fake_run)
+    submitted, params = [], {}
+
+    class FakeJob:
+        def __init__(self, fn, args):
+            self.value = fn(*args)
+
+        def result(self):
+            return self.value
+
+    class FakeExecutor:
+        def __init__(self, folder):
+            params["folder"] = folder
+
+        def update_parameters(self, **kw):
+            params.update(kw)
+
+        def submit(self, fn, *args):
+            submitted.append(args[0])
+            return FakeJob(fn, args)
+
+    monkeypatch.setitem(sys.modules, "submitit", types.SimpleNamespace(AutoExecutor=FakeExecutor))
+    assert main(["sweep", "--backbones", f"{TINY},simmim-vit-b", "--cells", "pose:coco:toy", "--no-weights",
+                 "--launcher", "slurm", "--gpus", "4", "--slurm-partition", "gpu", "--results",
+                 str(tmp_path)]) == 0
+    assert len(submitted) == 2 and params["gpus_per_node"] == 4 and params["slurm_partition"] == "gpu"
+    assert "summary: 2 done, 0 skipped, 0 failed" in capsys.readouterr().out
+    assert seen[1][seen[1].index("--oom-halvings") + 1] == "1"
