@@ -144,6 +144,8 @@ def _add_run(sub):
     p.add_argument("--allow-missing", action="store_true", help="accept backbone tensors left at random init")
     p.add_argument("--schedule", default="full", help="full (the protocol's) or smoke (1-2 epochs)")
     p.add_argument("--epochs", type=int, help="override the number of epochs")
+    p.add_argument("--img-size", type=int, nargs=2, metavar=("H", "W"),
+                   help="input size where the protocol leaves it open (classification: default the backbone's)")
     p.add_argument("--batch-size", type=int, help="override the training batch size")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when available")

@@ -36,6 +36,7 @@ class Plan:
         self.fingerprint = self.task.fingerprint(self.data_root, run.dataset)
         self.weights_path = self._resolve_weights()
         self.weights_sha256 = sha256_file(self.weights_path) if self.weights_path else None
+        run.weights_sha256 = self.weights_sha256
         self.device = run.device or ("cuda" if torch.cuda.is_available() else "cpu")
         if self.device.startswith("cuda") and not torch.cuda.is_available():
             raise BenchError("--device cuda, but no CUDA device is visible; use --device cpu")
@@ -75,6 +76,9 @@ class Plan:
         cfg.work_dir = str(work_dir)
         cfg.randomness = dict(seed=self.run.seed, deterministic=False)
         cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [dict(type="ThroughputHook")]
+        for loader in (cfg.get("train_dataloader"), cfg.get("test_dataloader")):
+            if loader and loader.get("num_workers", 0) > (os.cpu_count() or 1):
+                loader.num_workers = os.cpu_count() or 1
         if self.device.startswith("cuda"):
             cfg.optim_wrapper.type = "AmpOptimWrapper"
             cfg.optim_wrapper.dtype = "bfloat16"
@@ -193,6 +197,6 @@ def execute(plan: Plan, results_dir: Path) -> ResultRow:
                  "peak_memory_mb": round(_peak_memory_mb(plan.device), 1)},
         extra={"losses": hook.losses, "eval_only": plan.run.eval_only, "checkpoint": plan.run.checkpoint,
                "resumed_from": resumed_from, "oom_batch_sizes": oom_batches,
-               "train_batch_size": plan.cfg.train_dataloader.batch_size})
+               "train_batch_size": plan.cfg.train_dataloader.batch_size, **plan.task.row_extra()})
     write_row(results_dir, row)
     return row

@@ -6,8 +6,9 @@ from backbones.errors import BenchError
 
 TASKS = {
     "pose": "bench.tasks.pose:PoseTask",
+    "classification": "bench.tasks.classification:ClassificationTask",
 }
-ALIASES = {}
+ALIASES = {"fgvc": "classification"}
 
 
 def task_names():

@@ -41,8 +41,32 @@ class RunSpec:
     allow_missing: bool = False
     eval_only: bool = False
     checkpoint: Optional[str] = None
+    img_size: Optional[Tuple[int, int]] = None  # input size where the protocol does not fix it
+    weights_sha256: Optional[str] = None  # filled in by the runner
     fresh: bool = False          # ignore checkpoints in the work dir (bench run --force)
     oom_halvings: int = 0        # batch halvings after out-of-memory errors (same cell)
+
+
+def apply_schedule(cfg, run: RunSpec) -> int:
+    """Set the epoch count from `--schedule` / `--epochs`; epoch-based LR schedules follow a shortened run."""
+    full = cfg.bench.schedules["full"]
+    epochs = run.epochs if run.epochs is not None else cfg.bench.schedules[run.schedule]
+    cfg.train_cfg.max_epochs = epochs
+    for sched in cfg.get("param_scheduler", None) or []:
+        if not sched.get("by_epoch", True):
+            continue
+        if sched.type == "LinearLR":  # warmup: keeps its length, capped by the run
+            sched.end = min(sched.end, max(epochs, 1))
+            continue
+        sched.begin = min(sched.get("begin", 0), max(epochs - 1, 0))
+        sched.end = max(epochs, sched.begin + 1)
+        if "T_max" in sched:
+            sched.T_max = sched.end - sched.begin
+        if "milestones" in sched:
+            sched.milestones = [max(1, round(m * epochs / full)) for m in sched.milestones]
+    if run.batch_size:
+        cfg.train_dataloader.batch_size = run.batch_size
+    return epochs
 
 
 class Task(ABC):
@@ -113,6 +137,10 @@ class Task(ABC):
     @abstractmethod
     def evaluate(self, runner, work_dir: Path) -> Tuple[Dict[str, float], Optional[Path]]:
         """Metrics on the evaluation split and the predictions file in the benchmark's own format."""
+
+    def row_extra(self) -> dict:
+        """Task-specific facts for the result row (e.g. the linear probe's sweep)."""
+        return {}
 
     @abstractmethod
     def write_toy(self, out: Path, dataset: str, n_train: int, n_val: int, seed: int) -> List[str]:

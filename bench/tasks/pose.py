@@ -9,7 +9,7 @@ import torch
 from backbones.build import build_model
 from backbones.errors import BenchError
 from backbones.registry import get_spec
-from bench.tasks.base import DatasetInfo, Task
+from bench.tasks.base import DatasetInfo, Task, apply_schedule
 
 METRIC_NAMES = {"AP": "AP", "AP .5": "AP50", "AP .75": "AP75", "AP (M)": "APm", "AP (L)": "APl", "AR": "AR",
                 "AR .5": "AR50", "AR .75": "AR75", "AR (M)": "ARm", "AR (L)": "ARl", "AP(E)": "APe",
@@ -73,6 +73,9 @@ class PoseTask(Task):
         import bench.optim  # noqa: F401
 
         protocol = self.protocol(run.protocol)
+        if run.img_size:
+            raise BenchError("pose protocols fix the input size (vitpose 256x192, pct 256x256, toy 128x96); "
+                             "drop --img-size or pick another --protocol")
         cfg = Config.fromfile(self.config_path(run.dataset, protocol))
         spec = get_spec(run.backbone)
         bb = cfg.model.backbone
@@ -106,18 +109,7 @@ class PoseTask(Task):
             cfg.test_dataloader.dataset.bbox_file = str(Path(run.bbox_file).resolve())
         cfg.test_evaluator.ann_file = str(data_root / cfg.test_dataloader.dataset.ann_file)
         cfg.test_evaluator.outfile_prefix = str(work_dir / "predictions" / "keypoints")
-        epochs = run.epochs if run.epochs is not None else cfg.bench.schedules[run.schedule]
-        cfg.train_cfg.max_epochs = epochs
-        full = cfg.bench.schedules["full"]
-        for sched in cfg.param_scheduler:  # epoch-based schedules follow the (possibly shortened) run
-            if sched.get("by_epoch", True):
-                sched.end = epochs
-                if "T_max" in sched:
-                    sched.T_max = epochs
-                if "milestones" in sched:
-                    sched.milestones = [max(1, round(m * epochs / full)) for m in sched.milestones]
-        if run.batch_size:
-            cfg.train_dataloader.batch_size = run.batch_size
+        apply_schedule(cfg, run)
         return cfg
 
     def train(self, runner):

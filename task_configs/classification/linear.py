@@ -1,0 +1,8 @@
+# Linear probe: frozen backbone, global-average-pooled last-stage features extracted once (centre crop, no
+# augmentation) and cached on disk; standardised features; AdamW linear classifier, LR in (1e-3, 3e-3, 1e-2) x wd in
+# (0, 1e-3) chosen on a held-out 20 % of train; then trained on all of train for the same epochs, evaluated on test.
+_base_ = ['./finetune.py']
+
+bench = dict(protocol='linear', schedules=dict(full=100, smoke=5), drop_path_rate=0.0)
+model = dict(backbone=dict(frozen_stages=1000))
+train_dataloader = dict(dataset=dict(augment=None))
