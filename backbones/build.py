@@ -30,6 +30,15 @@ def build_model(spec, img_size=None, window_size=None, drop_path_rate: float = 0
         raise BenchError(f"cannot build {spec.name} at img_size={img_size}, window={window}: {exc}") from None
 
 
+def probe_features(spec, img_size=None, window_size=None):
+    """[(channels, stride)] of every feature level, from a model built on the meta device (no memory, no init)."""
+    import torch
+
+    with torch.device("meta"):
+        model = build_model(spec, img_size=img_size, window_size=window_size)
+    return [(f["num_chs"], f["reduction"]) for f in model.feature_info]
+
+
 def load_weights(backbone: FeatureBackbone, weights, allow_missing: bool = False):
     """Load `weights` ('auto' or a path) into `backbone.model` through the audit; returns the LoadAudit."""
     spec = backbone.spec

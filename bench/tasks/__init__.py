@@ -7,6 +7,7 @@ from backbones.errors import BenchError
 TASKS = {
     "pose": "bench.tasks.pose:PoseTask",
     "classification": "bench.tasks.classification:ClassificationTask",
+    "depth": "bench.tasks.depth:DepthTask",
 }
 ALIASES = {"fgvc": "classification"}
 

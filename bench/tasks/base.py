@@ -62,6 +62,8 @@ def apply_schedule(cfg, run: RunSpec) -> int:
         sched.end = max(epochs, sched.begin + 1)
         if "T_max" in sched:
             sched.T_max = sched.end - sched.begin
+        if "total_steps" in sched:  # OneCycleLR, counted in epochs before conversion to iterations
+            sched.total_steps = sched.end - sched.begin
         if "milestones" in sched:
             sched.milestones = [max(1, round(m * epochs / full)) for m in sched.milestones]
     if run.batch_size:

@@ -4,9 +4,7 @@ import json
 import math
 from pathlib import Path
 
-import torch
-
-from backbones.build import build_model
+from backbones.build import probe_features
 from backbones.errors import BenchError
 from backbones.registry import get_spec
 from bench.tasks.base import DatasetInfo, Task, apply_schedule
@@ -14,13 +12,6 @@ from bench.tasks.base import DatasetInfo, Task, apply_schedule
 METRIC_NAMES = {"AP": "AP", "AP .5": "AP50", "AP .75": "AP75", "AP (M)": "APm", "AP (L)": "APl", "AR": "AR",
                 "AR .5": "AR50", "AR .75": "AR75", "AR (M)": "ARm", "AR (L)": "ARl", "AP(E)": "APe",
                 "AP(M)": "APmed", "AP(H)": "APh"}
-
-
-def probe_features(spec, img_size, window):
-    """Channels and stride of each feature level, from a model built on the meta device (no memory, no init)."""
-    with torch.device("meta"):
-        model = build_model(spec, img_size=img_size, window_size=window)
-    return [(f["num_chs"], f["reduction"]) for f in model.feature_info]
 
 
 class PoseTask(Task):
