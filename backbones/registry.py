@@ -10,7 +10,7 @@ from backbones.errors import BenchError
 from backbones.spec import BackboneSpec
 
 # Family modules whose import registers the built-in specs (lazy: imported on first lookup).
-BUILTIN_MODULES = ("backbones.swin", "backbones.swinv2", "backbones.vit")
+BUILTIN_MODULES = ("backbones.swin", "backbones.swinv2", "backbones.vit", "backbones.demo")
 ENTRY_POINT_GROUP = "transfer_bench.backbones"
 
 _REGISTRY: Dict[str, BackboneSpec] = {}

@@ -39,7 +39,13 @@ def resize_rpb_2d(table: torch.Tensor, src_hw, dst_hw) -> torch.Tensor:
     ys, yd = _axis(sh, dh)
     xs, xd = _axis(sw, dw)
     grid = table.detach().float().cpu().numpy().reshape(sh, sw, -1)
-    out = np.stack([RectBivariateSpline(ys, xs, grid[:, :, h], kx=3, ky=3)(yd, xd)
+    if sh == 1 or sw == 1:  # a 1-wide table (window clipped to 1): nothing to interpolate along that axis
+        grid = np.repeat(grid, 2, axis=0) if sh == 1 else grid
+        grid = np.repeat(grid, 2, axis=1) if sw == 1 else grid
+        ys = np.array([-0.5, 0.5]) if sh == 1 else ys
+        xs = np.array([-0.5, 0.5]) if sw == 1 else xs
+    k_rows, k_cols = min(3, len(ys) - 1), min(3, len(xs) - 1)  # cubic, or what a small clipped table allows
+    out = np.stack([RectBivariateSpline(ys, xs, grid[:, :, h], kx=k_rows, ky=k_cols)(yd, xd)
                     for h in range(grid.shape[-1])], axis=-1)
     return torch.from_numpy(out.reshape(dh * dw, -1)).to(table.dtype)
 

@@ -10,8 +10,6 @@ from backbones.errors import BenchError
 # Subcommands that a later issue fills in: they say so and exit 2 instead of pretending to work.
 PLANNED = {
     "analyze": "attention distance, head diversity, CKA (issue 11)",
-    "pretrain": "SimMIM pre-training (issue 12)",
-    "demo": "the offline MIM-vs-supervised demo (issue 12)",
 }
 
 
@@ -123,6 +121,35 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(handler=_lazy("bench.results_cli", "results_cmd"))
 
     _add_sweep(sub)
+
+    p = sub.add_parser("demo", help="the whole MIM-vs-supervised pipeline offline on toy data (~10 min on 2 cores)")
+    p.add_argument("--out", help="folder for data, weights, rows (default: ~/.cache/transfer-bench/demo/<preset>)")
+    p.add_argument("--preset", default="quick", help="quick (default) | full | test (sizes, not time budgets)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    p.set_defaults(handler=_lazy("bench.demo", "demo_cmd"))
+
+    p = sub.add_parser("pretrain", help="SimMIM pre-training on your own images")
+    psub = p.add_subparsers(dest="method", metavar="METHOD", required=True)
+    q = psub.add_parser("simmim", help="SimMIM: mask 32-px patches, predict their pixels (L1)",
+                        description="Example: bench pretrain simmim --arch swin-b --images DIR --epochs 100 "
+                                    "--out simmim_swin_b.pth")
+    q.add_argument("--arch", required=True,
+                   help="swin-b | swin-l | swinv2-b | vit-b | timm:NAME | any registered backbone name")
+    q.add_argument("--images", required=True, help="folder of images (searched recursively)")
+    q.add_argument("--out", required=True, help="checkpoint to write (.pth or .safetensors), official layout")
+    q.add_argument("--img-size", type=int, default=192)
+    q.add_argument("--mask-patch", type=int, default=32)
+    q.add_argument("--mask-ratio", type=float, default=0.6)
+    q.add_argument("--epochs", type=int, default=100)
+    q.add_argument("--batch-size", type=int, help="default 128; the LR scales by batch/512")
+    q.add_argument("--workers", type=int, help="data loader workers")
+    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--device", choices=("cpu", "cuda"))
+    q.add_argument("--work-dir", help="checkpoints for resuming (default: <out>.work)")
+    q.add_argument("--fresh", action="store_true", help="ignore checkpoints in the work dir")
+    q.add_argument("--preview", metavar="FILE.png", help="write input | mask | reconstruction for a few images")
+    q.add_argument("--quiet", action="store_true", help="only warnings from the training loop")
+    q.set_defaults(handler=_lazy("bench.pretrain_cli", "pretrain_cmd"))
 
     for name, text in PLANNED.items():
         p = sub.add_parser(name, help=f"[planned] {text}", description=f"Not implemented yet: {text}.")
