@@ -1,4 +1,4 @@
-# The README's two commands: `make demo` (main job on built-in defaults) and `make test` (the test suite).
+# The README's two commands: `make demo` (bench demo: the whole pipeline on toy data) and `make test` (the tests).
 # Both run ./setup.sh first, which is a no-op (seconds) when .venv/ is already up to date.
 .PHONY: setup demo test test-all
 
@@ -7,6 +7,7 @@ setup:
 
 demo: setup
 	.venv/bin/bench doctor
+	.venv/bin/bench demo
 
 test: setup
 	.venv/bin/python -m pytest -q -p no:cacheprovider

@@ -60,13 +60,19 @@ def load_weights(backbone: FeatureBackbone, weights, allow_missing: bool = False
 
 def build_backbone(name: str, weights: Optional[str] = None, img_size: Optional[Sequence[int]] = None,
                    window_size: Union[None, int, Sequence[int]] = None, out_indices: Optional[Sequence[int]] = None,
-                   drop_path_rate: float = 0.0, frozen_stages: int = -1, allow_missing: bool = False
-                   ) -> FeatureBackbone:
+                   drop_path_rate: float = 0.0, frozen_stages: int = -1, allow_missing: bool = False,
+                   reinit_last_layers: int = 0) -> FeatureBackbone:
     """Build a registered backbone. `weights`: None (random init), a checkpoint path, or "auto" (official URL,
-    cached, sha256-checked). The result's `load_audit` says what arrived; a failing audit raises BenchError."""
+    cached, sha256-checked). The result's `load_audit` says what arrived; a failing audit raises BenchError.
+    `reinit_last_layers=k` re-initialises the last k blocks after loading (the seed paper's ablation)."""
     spec = get_spec(name)
     model = build_model(spec, img_size, window_size, drop_path_rate)
     backbone = FeatureBackbone(model, spec, out_indices=out_indices, frozen_stages=frozen_stages)
     if weights is not None:
         load_weights(backbone, weights, allow_missing=allow_missing)
+    if reinit_last_layers:
+        try:
+            backbone.reinit_last_layers(reinit_last_layers)
+        except ValueError as exc:
+            raise BenchError(str(exc)) from None
     return backbone

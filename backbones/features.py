@@ -1,8 +1,42 @@
 """The dense-feature adapter every task sees: a timm model's `forward_intermediates` as a tuple of NCHW maps."""
+import math
 from typing import Sequence, Tuple
 
 import torch
 from torch import nn
+
+
+def transformer_blocks(model: nn.Module):
+    """The blocks of a timm ViT / BEiT (`blocks`) or Swin / SwinV2 (`layers[s].blocks`), in depth order."""
+    if hasattr(model, "blocks"):
+        return list(model.blocks)
+    if hasattr(model, "layers") and all(hasattr(s, "blocks") for s in model.layers):
+        return [blk for stage in model.layers for blk in stage.blocks]
+    raise ValueError(f"{type(model).__name__} has no transformer blocks (ViT `blocks` / Swin `layers[].blocks`)")
+
+
+@torch.no_grad()
+def reinit_blocks(blocks):
+    """Fresh timm-style init of whole blocks: Linear trunc-normal(0.02) + zero bias, LayerNorm (1, 0), relative
+    position tables trunc-normal(0.02), layer scale 0.1, SwinV2 logit scale log(10), q/v biases 0."""
+    for blk in blocks:
+        for m in blk.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.trunc_normal_(m.weight, std=0.02)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.LayerNorm):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+        for name, p in blk.named_parameters():
+            if name.endswith("relative_position_bias_table"):
+                nn.init.trunc_normal_(p, std=0.02)
+            elif name.endswith(("gamma_1", "gamma_2")):
+                p.fill_(0.1)
+            elif name.endswith("logit_scale"):
+                p.fill_(math.log(10))
+            elif name.endswith(("q_bias", "v_bias")):
+                p.zero_()
 
 
 class FeatureBackbone(nn.Module):
@@ -35,6 +69,13 @@ class FeatureBackbone(nn.Module):
             p = getattr(model, name, None)
             if isinstance(p, nn.Parameter):
                 p.requires_grad_(False)
+
+    def reinit_last_layers(self, k: int):
+        """Re-initialise the last k transformer blocks (the seed paper's diversity ablation)."""
+        blocks = transformer_blocks(self.model)
+        if not 0 < k <= len(blocks):
+            raise ValueError(f"--reinit-last-layers {k}: {self.spec.name} has {len(blocks)} blocks")
+        reinit_blocks(blocks[-k:])
 
     def _frozen_modules(self):
         if self.frozen_stages < 0:

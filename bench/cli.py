@@ -7,12 +7,6 @@ import sys
 from bench import __version__
 from backbones.errors import BenchError
 
-# Subcommands that a later issue fills in: they say so and exit 2 instead of pretending to work.
-PLANNED = {
-    "analyze": "attention distance, head diversity, CKA (issue 11)",
-}
-
-
 class KeyValues(argparse.Action):
     """`KEY=VALUE ...` -> dict; values parsed as Python literals when they are one (1, 0.5, [1,2], None)."""
 
@@ -27,13 +21,6 @@ class KeyValues(argparse.Action):
             except (ValueError, SyntaxError):
                 out[key] = value
         setattr(namespace, self.dest, out)
-
-
-def _planned(name):
-    def handler(args):
-        raise BenchError(f"`bench {name}` is not implemented yet: {PLANNED[name]}. "
-                         "Run `bench doctor` or `bench backbones` meanwhile.")
-    return handler
 
 
 def _lazy(module, func="main"):
@@ -122,6 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_sweep(sub)
 
+    p = sub.add_parser("analyze", help="attention distance, head diversity and layer CKA of backbones",
+                       description="Example: bench analyze --backbone simmim-vit-b,sup-vit-b --weights a.pth,b.pth "
+                                   "--images DIR --n-images 64 --out analysis/")
+    p.add_argument("--backbone", required=True, help="one name, or several comma-separated to overlay")
+    p.add_argument("--weights", help="checkpoint per backbone, comma-separated (empty entry = random init)")
+    p.add_argument("--images", help="folder of images (the first --n-images, sorted)")
+    p.add_argument("--toy", action="store_true", help="use generated toy images instead of --images")
+    p.add_argument("--n-images", type=int, default=32)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--img-size", type=int, nargs=2, metavar=("H", "W"), help="default: the backbone's native size")
+    p.add_argument("--metrics", default=",".join(("attention-distance", "head-diversity", "cka")))
+    p.add_argument("--out", default="analysis", help="output folder (JSON, CSV, PNG)")
+    p.set_defaults(handler=_lazy("bench.analyze_cli", "analyze_cmd"))
+
     p = sub.add_parser("demo", help="the whole MIM-vs-supervised pipeline offline on toy data (~10 min on 2 cores)")
     p.add_argument("--out", help="folder for data, weights, rows (default: ~/.cache/transfer-bench/demo/<preset>)")
     p.add_argument("--preset", default="quick", help="quick (default) | full | test (sizes, not time budgets)")
@@ -151,9 +152,6 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--quiet", action="store_true", help="only warnings from the training loop")
     q.set_defaults(handler=_lazy("bench.pretrain_cli", "pretrain_cmd"))
 
-    for name, text in PLANNED.items():
-        p = sub.add_parser(name, help=f"[planned] {text}", description=f"Not implemented yet: {text}.")
-        p.set_defaults(handler=_planned(name))
     return parser
 
 
@@ -186,6 +184,8 @@ def _add_run(sub):
     p.add_argument("--eval-only", action="store_true", help="evaluate a fine-tuned model (needs --checkpoint)")
     p.add_argument("--checkpoint", help="fine-tuned model checkpoint for --eval-only")
     p.add_argument("--force", action="store_true", help="re-run a cell that already has an ok row, from scratch")
+    p.add_argument("--reinit-last-layers", type=int, default=0, metavar="K",
+                   help="re-initialise the backbone's last K blocks before fine-tuning (recorded in the row)")
     p.add_argument("--oom-halvings", type=int, default=0, help=argparse.SUPPRESS)  # set by `bench sweep` retries
     p.set_defaults(handler=_lazy("bench.run_cli", "run_cmd"))
 

@@ -71,6 +71,8 @@ class Plan:
 
     def _config(self, work_dir: Path):
         cfg = self.task.build_config(self.run, self.data_root, work_dir)
+        if self.run.reinit_last_layers:
+            cfg.model.backbone.reinit_last_layers = self.run.reinit_last_layers
         if self.run.cfg_options:
             cfg.merge_from_dict(self.run.cfg_options)
         cfg.work_dir = str(work_dir)
@@ -197,6 +199,7 @@ def execute(plan: Plan, results_dir: Path) -> ResultRow:
                  "peak_memory_mb": round(_peak_memory_mb(plan.device), 1)},
         extra={"losses": hook.losses, "eval_only": plan.run.eval_only, "checkpoint": plan.run.checkpoint,
                "resumed_from": resumed_from, "oom_batch_sizes": oom_batches,
+               "reinit_last_layers": plan.run.reinit_last_layers,
                "train_batch_size": plan.cfg.train_dataloader.batch_size, **plan.task.row_extra()})
     write_row(results_dir, row)
     return row

@@ -43,6 +43,7 @@ class RunSpec:
     checkpoint: Optional[str] = None
     img_size: Optional[Tuple[int, int]] = None  # input size where the protocol does not fix it
     weights_sha256: Optional[str] = None  # filled in by the runner
+    reinit_last_layers: int = 0  # re-initialise the backbone's last K blocks before fine-tuning
     fresh: bool = False          # ignore checkpoints in the work dir (bench run --force)
     oom_halvings: int = 0        # batch halvings after out-of-memory errors (same cell)
 
