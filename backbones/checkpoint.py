@@ -170,10 +170,16 @@ def common_drop(key: str) -> Optional[Reason]:
     return None
 
 
-def identity_filter(state_dict: Dict[str, torch.Tensor], model, spec) -> List[Entry]:
-    """Keys already in the model's naming (timm and plug-in checkpoints)."""
+def map_entries(state_dict: Dict[str, torch.Tensor], convert) -> List[Entry]:
+    """The loop every family filter shares: drop what `common_drop` names, let `convert(key, value)` return the
+    Entries (usually one; a shared table copied to every block gives several) for the rest."""
     entries = []
     for key, value in state_dict.items():
         reason = common_drop(key)
-        entries.append(Entry(key, value, reason=reason) if reason else Entry(key, value, model_key=key))
+        entries.extend([Entry(key, value, reason=reason)] if reason else convert(key, value))
     return entries
+
+
+def identity_filter(state_dict: Dict[str, torch.Tensor], model, spec) -> List[Entry]:
+    """Keys already in the model's naming (timm and plug-in checkpoints)."""
+    return map_entries(state_dict, lambda key, value: [Entry(key, value, model_key=key)])

@@ -1,7 +1,7 @@
 """Swin Transformer (v1): SimMIM and supervised specs, timm builder, official-checkpoint filter."""
 import re
 
-from backbones.checkpoint import Entry, common_drop
+from backbones.checkpoint import Entry, map_entries
 from backbones.registry import add_spec
 from backbones.resize import resize_rpb_table, square_side
 from backbones.spec import BackboneSpec
@@ -28,14 +28,10 @@ def checkpoint_filter_fn(state_dict, model, spec):
     """Official (microsoft/Swin-Transformer, SimMIM) or timm-native keys -> timm SwinTransformer keys; relative
     position bias tables resampled to the model's windows with SimMIM's geometric method."""
     official = any(k.startswith("layers.0.downsample") for k in state_dict)
-    entries = []
-    for key, value in state_dict.items():
-        reason = common_drop(key)
-        if reason:
-            entries.append(Entry(key, value, reason=reason))
-            continue
+
+    def convert(key, value):
         model_key = shift_downsample(key) if official else key
-        transform = "copy"
+        transform = "rename" if model_key != key else "copy"
         if model_key.endswith("relative_position_bias_table"):
             attn = model.get_submodule(model_key.rsplit(".", 1)[0])
             src = square_side(value.shape[0])
@@ -43,10 +39,9 @@ def checkpoint_filter_fn(state_dict, model, spec):
             if (src, src) != dst:
                 value = resize_rpb_table(value, (src, src), dst)
                 transform = f"rpb-resize {src}x{src}->{dst[0]}x{dst[1]}"
-        if model_key != key and transform == "copy":
-            transform = "rename"
-        entries.append(Entry(key, value, model_key=model_key, transform=transform))
-    return entries
+        return [Entry(key, value, model_key=model_key, transform=transform)]
+
+    return map_entries(state_dict, convert)
 
 
 def _spec(name, **kw):

@@ -1,7 +1,7 @@
 """Swin Transformer V2: SimMIM and supervised specs, timm builder, official-checkpoint filter. The continuous
 position bias (cpb_mlp) is resolution-free given `pretrained_window_sizes` (each spec's native windows, so
 coordinates are normalised as in pre-training at any fine-tuning window): no table is resampled."""
-from backbones.checkpoint import Entry, common_drop
+from backbones.checkpoint import Entry, map_entries
 from backbones.registry import add_spec
 from backbones.spec import BackboneSpec
 from backbones.swin import SWIN_B, SWIN_L, shift_downsample
@@ -21,15 +21,12 @@ def build(spec, img_size, drop_path_rate=0.0, window_size=None):
 def checkpoint_filter_fn(state_dict, model, spec):
     """Official SwinV2 (merging at the end of a stage) or timm-native keys -> timm SwinTransformerV2 keys."""
     official = any(k.startswith("layers.0.downsample") for k in state_dict)
-    entries = []
-    for key, value in state_dict.items():
-        reason = common_drop(key)
-        if reason:
-            entries.append(Entry(key, value, reason=reason))
-            continue
+
+    def convert(key, value):
         model_key = shift_downsample(key) if official else key
-        entries.append(Entry(key, value, model_key=model_key, transform="rename" if model_key != key else "copy"))
-    return entries
+        return [Entry(key, value, model_key=model_key, transform="rename" if model_key != key else "copy")]
+
+    return map_entries(state_dict, convert)
 
 
 def _spec(name, **kw):

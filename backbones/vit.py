@@ -1,7 +1,7 @@
 """ViT-B: SimMIM's BEiT-style encoder (timm `Beit`) and supervised DeiT-B (timm `VisionTransformer`), with their
 checkpoint filters. SimMIM ViT has no absolute pos-embed, a shared relative position bias, layer scale and q/v
 bias: its shared table is copied to every block and resampled (keeping the 3 cls rows) for the target grid."""
-from backbones.checkpoint import Entry, common_drop
+from backbones.checkpoint import Entry, map_entries
 from backbones.registry import add_spec
 from backbones.resize import resize_pos_embed, resize_rpb_table, square_side
 from backbones.spec import BackboneSpec
@@ -37,41 +37,36 @@ def _resize_rpb(value, attn, transform):
 
 def beit_checkpoint_filter_fn(state_dict, model, spec):
     """SimMIM ViT (pre-train: shared table; fine-tune: per-block tables) -> timm Beit with per-block tables."""
-    entries = []
-    for key, value in state_dict.items():
+
+    def convert(key, value):
         if key == SHARED_RPB:
+            entries = []
             for i, block in enumerate(model.blocks):
                 table, transform = _resize_rpb(value, block.attn, "shared-rpb-copy")
                 entries.append(Entry(key, table, model_key=f"blocks.{i}.attn.relative_position_bias_table",
                                      transform=transform))
-            continue
-        reason = common_drop(key)
-        if reason:
-            entries.append(Entry(key, value, reason=reason))
-            continue
+            return entries
         transform = "copy"
         if key.endswith("attn.relative_position_bias_table") and key in model.state_dict():
             value, transform = _resize_rpb(value, model.get_submodule(key.rsplit(".", 1)[0]), transform)
-        entries.append(Entry(key, value, model_key=key, transform=transform))
-    return entries
+        return [Entry(key, value, model_key=key, transform=transform)]
+
+    return map_entries(state_dict, convert)
 
 
 def vit_checkpoint_filter_fn(state_dict, model, spec):
     """timm/DeiT ViT keys; the absolute pos-embed is resized to the model's patch grid."""
-    entries = []
-    for key, value in state_dict.items():
-        reason = common_drop(key)
-        if reason:
-            entries.append(Entry(key, value, reason=reason))
-            continue
+
+    def convert(key, value):
         transform = "copy"
         if key == "pos_embed" and value.shape != model.pos_embed.shape:
             grid = model.patch_embed.grid_size
             side = square_side(value.shape[1] - 1)
             value = resize_pos_embed(value, grid, num_prefix=1)
             transform = f"pos-embed-resize {side}x{side}->{grid[0]}x{grid[1]}"
-        entries.append(Entry(key, value, model_key=key, transform=transform))
-    return entries
+        return [Entry(key, value, model_key=key, transform=transform)]
+
+    return map_entries(state_dict, convert)
 
 
 add_spec(BackboneSpec(
