@@ -175,3 +175,19 @@ def test_reads_handwritten_coco_fixture(tmp_path):
     (root / "annotations" / "person_keypoints_val2017.json").write_text('{"images": []}')
     with pytest.raises(Exception, match="not a COCO-keypoints annotation file"):
         PoseTask().check_data(root, "coco")
+
+
+def test_bbox_file_detections(toy_pose_small, tmp_path, capsys):
+    """Evaluation on a person-detection results file (COCO results format) instead of ground-truth boxes."""
+    val = json.loads((toy_pose_small / "annotations" / "person_keypoints_val2017.json").read_text())
+    dets = [{"image_id": a["image_id"], "category_id": 1, "bbox": a["bbox"], "score": 0.99}
+            for a in val["annotations"]]
+    dets.append({"image_id": val["images"][0]["id"], "category_id": 1, "bbox": [0, 0, 20, 20], "score": 0.2})
+    bbox_file = tmp_path / "dets.json"
+    bbox_file.write_text(json.dumps(dets))
+    row = _run(["--backbone", TINY, "--task", "pose", "--protocol", "toy", "--data-root", str(toy_pose_small),
+                "--epochs", "0", "--bbox-file", str(bbox_file)], tmp_path, capsys)
+    preds = json.loads(Path(row["predictions"]["path"]).read_text())
+    assert len(preds) == len(dets) and row["status"] == "ok"
+    assert main(["run", "--backbone", TINY, "--task", "pose", "--protocol", "toy", "--data-root",
+                 str(toy_pose_small), "--bbox-file", str(tmp_path / "none.json"), "--dry-run"]) == 2

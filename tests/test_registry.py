@@ -129,3 +129,25 @@ def test_plugin_include(tmp_path, capsys):
     feats = build_backbone("my-vit-tiny")(torch.randn(1, 3, 64, 64))
     assert feats[0].shape == (1, 192, 4, 4)
     assert main(["--include", str(tmp_path / "missing.py"), "backbones", "list"]) == 2
+
+
+def test_entry_point_plugins(tmp_path, monkeypatch):
+    """Packages register backbones through the `transfer_bench.backbones` entry-point group."""
+    import importlib.metadata as md
+    import sys
+
+    import backbones.registry as registry
+
+    (tmp_path / "ep_plugin.py").write_text(
+        "import timm\n"
+        "from backbones import register_backbone\n\n"
+        "@register_backbone('ep-vit-tiny', img_size=(32, 32))\n"
+        "def build(img_size, drop_path_rate=0.0):\n"
+        "    return timm.create_model('vit_tiny_patch16_224', num_classes=0, img_size=img_size)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ep = md.EntryPoint(name="ep", value="ep_plugin", group=registry.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(registry, "entry_points", lambda group: [ep] if group == registry.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(registry, "_loaded", False)
+    assert "ep-vit-tiny" in list_backbones()
+    assert build_backbone("ep-vit-tiny")(torch.randn(1, 3, 32, 32))[0].shape == (1, 192, 2, 2)
+    sys.modules.pop("ep_plugin", None)
