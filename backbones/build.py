@@ -15,10 +15,15 @@ def _window_arg(window_size):
     return window_size[0] if len(window_size) == 1 else window_size
 
 
-def build_model(spec, img_size=None, window_size=None, drop_path_rate: float = 0.0):
-    """The bare timm (or plug-in) model for a spec, randomly initialised."""
+def build_model(spec, img_size=None, window_size=None, drop_path_rate: float = 0.0, dynamic_img_size=False):
+    """The bare timm (or plug-in) model for a spec, randomly initialised. `dynamic_img_size` (Swin / SwinV2 only)
+    accepts any input size, building attention masks per forward (detection's variable image sizes)."""
     img_size = tuple(img_size) if img_size is not None else tuple(spec.img_size)
     kwargs = {"img_size": img_size, "drop_path_rate": drop_path_rate}
+    if dynamic_img_size:
+        if spec.arch not in ("swin", "swinv2"):
+            raise BenchError(f"{spec.name} ({spec.arch}) needs a fixed input size; only Swin backbones are dynamic")
+        kwargs["dynamic_img_size"] = True
     window = _window_arg(window_size)
     if window is not None:
         if spec.arch not in ("swin", "swinv2"):
@@ -61,12 +66,12 @@ def load_weights(backbone: FeatureBackbone, weights, allow_missing: bool = False
 def build_backbone(name: str, weights: Optional[str] = None, img_size: Optional[Sequence[int]] = None,
                    window_size: Union[None, int, Sequence[int]] = None, out_indices: Optional[Sequence[int]] = None,
                    drop_path_rate: float = 0.0, frozen_stages: int = -1, allow_missing: bool = False,
-                   reinit_last_layers: int = 0) -> FeatureBackbone:
+                   reinit_last_layers: int = 0, dynamic_img_size: bool = False) -> FeatureBackbone:
     """Build a registered backbone. `weights`: None (random init), a checkpoint path, or "auto" (official URL,
     cached, sha256-checked). The result's `load_audit` says what arrived; a failing audit raises BenchError.
     `reinit_last_layers=k` re-initialises the last k blocks after loading (the seed paper's ablation)."""
     spec = get_spec(name)
-    model = build_model(spec, img_size, window_size, drop_path_rate)
+    model = build_model(spec, img_size, window_size, drop_path_rate, dynamic_img_size)
     backbone = FeatureBackbone(model, spec, out_indices=out_indices, frozen_stages=frozen_stages)
     if weights is not None:
         load_weights(backbone, weights, allow_missing=allow_missing)

@@ -8,12 +8,13 @@ class TransferBackbone(BaseModule):
     """Any registered backbone as an OpenMMLab backbone; weights are loaded (and audited) at construction."""
 
     def __init__(self, name, weights=None, img_size=None, window_size=None, out_indices=None,
-                 drop_path_rate=0.0, frozen_stages=-1, allow_missing=False, reinit_last_layers=0, init_cfg=None):
+                 drop_path_rate=0.0, frozen_stages=-1, allow_missing=False, reinit_last_layers=0,
+                 dynamic_img_size=False, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.backbone = build_backbone(name, weights=weights, img_size=img_size, window_size=window_size,
                                        out_indices=out_indices, drop_path_rate=drop_path_rate,
                                        frozen_stages=frozen_stages, allow_missing=allow_missing,
-                                       reinit_last_layers=reinit_last_layers)
+                                       reinit_last_layers=reinit_last_layers, dynamic_img_size=dynamic_img_size)
         self.out_channels = self.backbone.out_channels
         self.out_strides = self.backbone.out_strides
         self.load_audit = self.backbone.load_audit

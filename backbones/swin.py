@@ -12,11 +12,12 @@ GDRIVE = "https://drive.google.com/uc?export=download&id="
 SWIN_RELEASES = "https://github.com/SwinTransformer/storage/releases/download/v1.0.0/"
 
 
-def build(spec, img_size, drop_path_rate=0.0, window_size=None):
+def build(spec, img_size, drop_path_rate=0.0, window_size=None, dynamic_img_size=False):
     from timm.models.swin_transformer import SwinTransformer
 
     return SwinTransformer(img_size=img_size, window_size=window_size or spec.window_size, num_classes=0,
-                           drop_path_rate=drop_path_rate, **spec.arch_kwargs)
+                           drop_path_rate=drop_path_rate, strict_img_size=not dynamic_img_size,
+                           **spec.arch_kwargs)
 
 
 def shift_downsample(key: str) -> str:

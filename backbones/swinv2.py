@@ -10,12 +10,12 @@ SIMMIM_V2 = "https://huggingface.co/zdaxie/SimMIM/resolve/main/simmim_swinv2_pre
 SWIN_V2_RELEASES = "https://github.com/SwinTransformer/storage/releases/download/v2.0.0/"
 
 
-def build(spec, img_size, drop_path_rate=0.0, window_size=None):
+def build(spec, img_size, drop_path_rate=0.0, window_size=None, dynamic_img_size=False):
     from timm.models.swin_transformer_v2 import SwinTransformerV2
 
     return SwinTransformerV2(img_size=img_size, window_size=window_size or spec.window_size, num_classes=0,
                              drop_path_rate=drop_path_rate, pretrained_window_sizes=spec.pretrained_window_sizes,
-                             **spec.arch_kwargs)
+                             strict_img_size=not dynamic_img_size, **spec.arch_kwargs)
 
 
 def checkpoint_filter_fn(state_dict, model, spec):

@@ -97,9 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     q = rsub.add_parser("list", help="one line per row (running rows whose process is gone show 'interrupted')")
     q.add_argument("--results")
     q.set_defaults(handler=_lazy("bench.results_cli", "results_cmd"))
-    q = rsub.add_parser("show", help="one row as JSON")
+    q = rsub.add_parser("show", help="one row as JSON, or its per-iteration losses as a plot")
     q.add_argument("key", help="cell key or a unique prefix")
     q.add_argument("--results")
+    q.add_argument("--plot", metavar="FILE.png", help="plot the row's loss series (e.g. detection's loss_cls and "
+                                                      "loss_bbox) instead of printing it")
     q.set_defaults(handler=_lazy("bench.results_cli", "results_cmd"))
     q = rsub.add_parser("diff", help="what differs between two rows")
     q.add_argument("a")

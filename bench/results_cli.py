@@ -78,6 +78,10 @@ def results_cmd(args) -> int:
         return 0
     if args.results_command == "show":
         row = find_row(results, args.key)
+        if args.plot:
+            plot_losses(row, Path(args.plot))
+            print(f"wrote {args.plot}")
+            return 0
         data = asdict(row)
         data["effective_status"] = effective_status(row)
         print(json.dumps(data, indent=1, default=str))
@@ -90,6 +94,29 @@ def results_cmd(args) -> int:
             continue
         print(f"{key}: {da.get(key)!r} -> {db.get(key)!r}")
     return 0
+
+
+def plot_losses(row, path: Path):
+    """Every per-iteration loss series the row kept (detection: classification and box regression separately)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    losses = (row.extra or {}).get("losses") or {}
+    if not losses:
+        raise BenchError(f"row {row.cell_key} kept no per-iteration losses to plot")
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for name, series in sorted(losses.items()):
+        ax.plot(range(1, len(series) + 1), series, label=name, linewidth=1)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss")
+    ax.set_title(f"{row.task}/{row.dataset} {row.protocol} {row.backbone}", fontsize=8)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def _flatten(obj, prefix=""):

@@ -8,6 +8,7 @@ TASKS = {
     "pose": "bench.tasks.pose:PoseTask",
     "classification": "bench.tasks.classification:ClassificationTask",
     "depth": "bench.tasks.depth:DepthTask",
+    "detection": "bench.tasks.detection:DetectionTask",
 }
 ALIASES = {"fgvc": "classification"}
 

@@ -97,7 +97,9 @@ class Task(ABC):
         return name
 
     def config_path(self, dataset: str, protocol: str) -> Path:
-        return CONFIG_ROOT / self.name / f"{protocol}_{dataset}.py"
+        """task_configs/<task>/<protocol>_<dataset>.py, or <protocol>.py for dataset-independent protocols."""
+        per_dataset = CONFIG_ROOT / self.name / f"{protocol}_{dataset}.py"
+        return per_dataset if per_dataset.exists() else CONFIG_ROOT / self.name / f"{protocol}.py"
 
     def check_data(self, data_root: Path, dataset: str) -> None:
         """Raise a BenchError naming the first missing file of the official layout."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from backbones.errors import BenchError
 from backbones.registry import get_spec
-from bench.tasks.base import CONFIG_ROOT, DatasetInfo, Task, apply_schedule
+from bench.tasks.base import DatasetInfo, Task, apply_schedule
 
 FINE = ("fine-grained",)
 
@@ -62,9 +62,6 @@ class ClassificationTask(Task):
                  "test": [(str(Path(p).relative_to(data_root)), y) for p, y in split.test],
                  "classes": split.classes}
         return hashlib.sha256(json.dumps([dataset, ident]).encode()).hexdigest()
-
-    def config_path(self, dataset, protocol):
-        return CONFIG_ROOT / self.name / f"{protocol}.py"
 
     def build_config(self, run, data_root, work_dir):
         from mmengine.config import Config

@@ -1,0 +1,24 @@
+# `toy` protocol: Mask R-CNN 1x shrunk for CPU checks on `bench data toy` shapes (128x128 images kept at their size,
+# small RPN/RoI sample counts, LR 2e-4, no step decay). Rows say protocol=toy.
+_base_ = ['./maskrcnn_1x.py']
+
+bench = dict(protocol='toy', schedules=dict(full=12, smoke=2), drop_path_rate=0.0)
+model = dict(backbone=dict(img_size=(128, 128)),
+             train_cfg=dict(rpn=dict(sampler=dict(num=64)), rpn_proposal=dict(nms_pre=300, max_per_img=100),
+                            rcnn=dict(sampler=dict(num=64))),
+             test_cfg=dict(rpn=dict(nms_pre=300, max_per_img=100)))
+train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False, dataset=dict(pipeline=[
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='Resize', scale=(128, 128), keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs'),
+]))
+test_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(pipeline=[
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(128, 128), keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+]))
+optim_wrapper = dict(optimizer=dict(lr=2e-4), paramwise_cfg=dict(layer_decay_rate=1.0))
+param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20)]
