@@ -6,7 +6,7 @@ Attention probabilities are captured from timm's own modules: fused attention is
 Every map is reduced as soon as it is seen (running sums over queries, windows and images), and CKA keeps only
 running first and second moments, so memory does not grow with the number of images."""
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List
 
 import numpy as np

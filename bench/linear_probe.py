@@ -2,9 +2,7 @@
 and data fingerprint), a small LR / weight-decay sweep on a held-out part of train, then train + test."""
 import hashlib
 import itertools
-from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 

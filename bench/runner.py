@@ -31,6 +31,9 @@ class Plan:
         if run.schedule not in SCHEDULES:
             raise BenchError(f"unknown schedule {run.schedule!r}; choose one of {', '.join(SCHEDULES)}")
         self.spec = get_spec(run.backbone)
+        if run.img_size and self.task.fixed_input:
+            raise BenchError(f"{self.task.name} protocols fix the input size ({self.task.fixed_input}); "
+                             "drop --img-size")
         self.data_root = Path(run.data_root or paths.data_cache() / run.dataset).resolve()
         self.task.check_data(self.data_root, run.dataset)
         self.fingerprint = self.task.fingerprint(self.data_root, run.dataset)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from bench.analysis import (AttnSite, head_kl, linear_cka, mean_distance, token_distances)
+from bench.analysis import head_kl, linear_cka, mean_distance, token_distances
 from bench.cli import main
 
 

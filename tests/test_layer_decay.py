@@ -1,5 +1,4 @@
 import pytest
-import torch
 
 from backbones import build_backbone
 from backbones.layer_decay import layer_id, num_layers

@@ -3,7 +3,6 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 
 from bench.cli import main
 from official_layouts import save_simmim_container, swin_state
@@ -191,3 +190,9 @@ def test_bbox_file_detections(toy_pose_small, tmp_path, capsys):
     assert len(preds) == len(dets) and row["status"] == "ok"
     assert main(["run", "--backbone", TINY, "--task", "pose", "--protocol", "toy", "--data-root",
                  str(toy_pose_small), "--bbox-file", str(tmp_path / "none.json"), "--dry-run"]) == 2
+
+
+def test_img_size_rejected_where_protocol_fixes_it(toy_pose, capsys):
+    assert main(["run", "--backbone", TINY, "--task", "pose", "--protocol", "toy", "--data-root", str(toy_pose),
+                 "--img-size", "64", "64", "--dry-run"]) == 2
+    assert "pose protocols fix the input size (vitpose 256x192" in capsys.readouterr().err

@@ -1,12 +1,10 @@
 """Result store, resume after SIGKILL, concurrent writers, leaderboard statistics, results CLI, sweeps."""
 import json
 import math
-import os
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd

@@ -3,9 +3,7 @@ clean audit, resuming; and `bench demo` end to end at its test preset."""
 import json
 import math
 import re
-from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 

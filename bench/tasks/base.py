@@ -83,6 +83,7 @@ class Task(ABC):
     primary_metric: ClassVar[str]
     higher_is_better: ClassVar[bool]
     metrics: ClassVar[Tuple[str, ...]] = ()
+    fixed_input: ClassVar[Optional[str]] = None  # protocols fix the input size: says which (rejects --img-size)
 
     def dataset(self, name: Optional[str]) -> DatasetInfo:
         name = name or next(iter(self.datasets))
@@ -135,9 +136,14 @@ class Task(ABC):
     def build_config(self, run: RunSpec, data_root: Path, work_dir: Path):
         """The resolved mmengine Config for this run."""
 
-    @abstractmethod
     def train(self, runner) -> None:
         """Fine-tune on the train split."""
+        runner.train()
+
+    @staticmethod
+    def test_metrics(runner) -> Dict[str, float]:
+        """Run the evaluator on the test split; metric names without their evaluator prefix ('coco/AP' -> 'AP')."""
+        return {k.split("/", 1)[-1]: float(v) for k, v in runner.test().items() if not isinstance(v, str)}
 
     @abstractmethod
     def evaluate(self, runner, work_dir: Path) -> Tuple[Dict[str, float], Optional[Path]]:

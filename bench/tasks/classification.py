@@ -120,8 +120,7 @@ class ClassificationTask(Task):
     def evaluate(self, runner, work_dir):
         out = work_dir / "predictions" / "predictions.csv"
         if runner.cfg.bench.protocol != "linear":
-            raw = runner.test()
-            return {k.split("/", 1)[-1]: float(v) for k, v in raw.items()}, out
+            return self.test_metrics(runner), out
         from bench.models.classification import write_predictions
 
         result = self._probe

@@ -22,6 +22,7 @@ class DepthTask(Task):
     protocols = ("glp", "toy")
     default_protocol = "glp"
     primary_metric = "rmse"
+    fixed_input = "NYU crops 480x480, KITTI 352x352"
     higher_is_better = False
     metrics = ("d1", "d2", "d3", "abs_rel", "sq_rel", "rmse", "rmse_log", "log10", "silog")
 
@@ -51,8 +52,6 @@ class DepthTask(Task):
         import bench.optim  # noqa: F401
 
         protocol = self.protocol(run.protocol)
-        if run.img_size:
-            raise BenchError("depth protocols fix the training crop (NYU 480x480, KITTI 352x352); drop --img-size")
         cfg = Config.fromfile(self.config_path(run.dataset, protocol))
         spec = get_spec(run.backbone)
         large = spec.arch_kwargs.get("embed_dim", 0) >= 192
@@ -72,15 +71,10 @@ class DepthTask(Task):
         apply_schedule(cfg, run)
         return cfg
 
-    def train(self, runner):
-        runner.train()
-
     def evaluate(self, runner, work_dir):
         from bench.models.depth import write_manifest
 
-        raw = runner.test()
-        metrics = {k.split("/")[-1]: float(v) for k, v in raw.items()}
-        return metrics, write_manifest(work_dir / "predictions" / "depth")
+        return self.test_metrics(runner), write_manifest(work_dir / "predictions" / "depth")
 
     def write_toy(self, out, dataset, n_train, n_val, seed):
         from bench.toy.depth import write_toy_depth

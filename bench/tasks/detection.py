@@ -23,6 +23,7 @@ class DetectionTask(Task):
     protocols = ("maskrcnn_1x", "maskrcnn_3x", "cascade_1x", "lsj_1x", "toy")
     default_protocol = "maskrcnn_1x"
     primary_metric = "bbox_mAP"
+    fixed_input = "1333x800, or 1024 crops for lsj"
     higher_is_better = True
     metrics = ("bbox_mAP", "bbox_mAP_50", "bbox_mAP_75", "bbox_mAP_s", "bbox_mAP_m", "bbox_mAP_l", "segm_mAP",
                "segm_mAP_50", "segm_mAP_75")
@@ -59,9 +60,6 @@ class DetectionTask(Task):
         import bench.optim  # noqa: F401
 
         protocol = self.protocol(run.protocol)
-        if run.img_size:
-            raise BenchError("detection protocols fix the input size (1333x800, or 1024 crops for lsj); "
-                             "drop --img-size")
         cfg = Config.fromfile(self.config_path(run.dataset, protocol))
         if cfg.bench.get("model_base"):  # e.g. Cascade Mask R-CNN: mmdet's heads, our backbone and neck
             package, _, rel = cfg.bench.model_base.partition("::")
@@ -112,12 +110,8 @@ class DetectionTask(Task):
         apply_schedule(cfg, run)
         return cfg
 
-    def train(self, runner):
-        runner.train()
-
     def evaluate(self, runner, work_dir):
-        raw = runner.test()
-        metrics = {k.split("/", 1)[-1]: float(v) for k, v in raw.items() if not isinstance(v, str)}
+        metrics = self.test_metrics(runner)
         pred = work_dir / "predictions" / "coco.bbox.json"
         return metrics, pred if pred.exists() else None
 

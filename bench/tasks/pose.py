@@ -32,6 +32,7 @@ class PoseTask(Task):
     protocols = ("vitpose", "pct", "toy")
     default_protocol = "vitpose"
     primary_metric = "AP"
+    fixed_input = "vitpose 256x192, pct 256x256, toy 128x96"
     higher_is_better = True
     metrics = ("AP", "AP50", "AP75", "APm", "APl", "AR")
 
@@ -64,9 +65,6 @@ class PoseTask(Task):
         import bench.optim  # noqa: F401
 
         protocol = self.protocol(run.protocol)
-        if run.img_size:
-            raise BenchError("pose protocols fix the input size (vitpose 256x192, pct 256x256, toy 128x96); "
-                             "drop --img-size or pick another --protocol")
         cfg = Config.fromfile(self.config_path(run.dataset, protocol))
         spec = get_spec(run.backbone)
         bb = cfg.model.backbone
@@ -103,15 +101,8 @@ class PoseTask(Task):
         apply_schedule(cfg, run)
         return cfg
 
-    def train(self, runner):
-        runner.train()
-
     def evaluate(self, runner, work_dir):
-        raw = runner.test()
-        metrics = {}
-        for key, value in raw.items():
-            short = key.split("/", 1)[-1]
-            metrics[METRIC_NAMES.get(short, short)] = float(value)
+        metrics = {METRIC_NAMES.get(k, k): v for k, v in self.test_metrics(runner).items()}
         pred = work_dir / "predictions" / "keypoints.keypoints.json"
         return metrics, pred if pred.exists() else None
 
