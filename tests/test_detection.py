@@ -110,3 +110,18 @@ def test_full_config_one_step(protocol, size, toy_det, tmp_path):
     total, _ = model.parse_losses(losses)
     total.backward()
     assert torch.isfinite(total)
+
+
+@pytest.mark.slow
+def test_learnability(tmp_path, capsys):
+    """8 epochs on 64 toy images lift bbox mAP clearly above the untrained detector (about 7 min on 2 cores, so
+    `make test-all`, not the default suite; measured: 0.112 bbox mAP, 0.29 AP50, vs 0.00 untrained)."""
+    from bench.toy.detection import write_toy_detection
+
+    root = tmp_path / "coco"
+    write_toy_detection(root, n_train=64, n_val=16, seed=0)
+    common = ["--backbone", "demo-simmim", "--task", "detection", "--protocol", "toy", "--data-root", str(root)]
+    untrained = _run(common + ["--epochs", "0"], tmp_path / "a", capsys)
+    trained = _run(common + ["--epochs", "8"], tmp_path / "b", capsys)
+    assert trained["metrics"]["bbox_mAP"] > untrained["metrics"]["bbox_mAP"] + 0.05, (trained["metrics"],
+                                                                                       untrained["metrics"])

@@ -1,5 +1,5 @@
 # `toy` protocol: Mask R-CNN 1x shrunk for CPU checks on `bench data toy` shapes (128x128 images kept at their size,
-# small RPN/RoI sample counts, LR 2e-4, no step decay). Rows say protocol=toy.
+# small RPN/RoI sample counts, LR 1e-3, no step decay). Rows say protocol=toy.
 _base_ = ['./maskrcnn_1x.py']
 
 bench = dict(protocol='toy', schedules=dict(full=12, smoke=2), drop_path_rate=0.0)
@@ -20,5 +20,5 @@ test_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(pip
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]))
-optim_wrapper = dict(optimizer=dict(lr=2e-4), paramwise_cfg=dict(layer_decay_rate=1.0))
+optim_wrapper = dict(optimizer=dict(lr=1e-3), paramwise_cfg=dict(layer_decay_rate=1.0))
 param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20)]
