@@ -125,3 +125,5 @@ def test_learnability(tmp_path, capsys):
     trained = _run(common + ["--epochs", "8"], tmp_path / "b", capsys)
     assert trained["metrics"]["bbox_mAP"] > untrained["metrics"]["bbox_mAP"] + 0.05, (trained["metrics"],
                                                                                        untrained["metrics"])
+    ap = _coco_ap(root / "annotations" / "instances_val2017.json", trained["predictions"]["path"])
+    assert trained["metrics"]["bbox_mAP"] == pytest.approx(ap, abs=1e-3)
