@@ -12,10 +12,8 @@ from backbones.errors import BenchError
 
 SPLIT_DIR = Path(__file__).resolve().parents[2] / "task_configs" / "depth" / "splits"
 LAYOUT = {
-    "nyu": {"train": ("sync", "nyu_train_24231.txt.gz"), "test": ("official_splits/test", "nyu_test_654.txt"),
-            "depth_scale": 1000.0},
-    "kitti": {"train": ("", "kitti_eigen_train.txt.gz"), "test": ("", "kitti_eigen_test_652.txt"),
-              "depth_scale": 256.0},
+    "nyu": {"train": ("sync", "nyu_train_24231.txt.gz"), "test": ("official_splits/test", "nyu_test_654.txt")},
+    "kitti": {"train": ("", "kitti_eigen_train.txt.gz"), "test": ("", "kitti_eigen_test_652.txt")},
 }
 
 
