@@ -87,6 +87,18 @@ _RESTRICTED_PICKLE = types.SimpleNamespace(__name__="restricted_pickle", Unpickl
                                            load=lambda f, **kw: _RestrictedUnpickler(f, **kw).load())
 
 
+def load_plain_pickle(path, encoding="ASCII"):
+    """A pickle of plain containers and numpy arrays (e.g. CIFAR's batches), read without running code from it."""
+    try:
+        with open(path, "rb") as f:
+            return _RestrictedUnpickler(f, encoding=encoding).load()
+    except UnsafeCheckpoint as exc:
+        raise BenchError(f"refusing to load {path}: unpickling it would call {exc}; expected plain lists, dicts "
+                         "and numpy arrays") from None
+    except (pickle.UnpicklingError, EOFError, ValueError) as exc:
+        raise BenchError(f"cannot read {path} as a pickle: {exc}") from None
+
+
 def sha256_file(path, chunk=1 << 22) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:

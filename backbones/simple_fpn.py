@@ -1,7 +1,7 @@
 """ViTDet's simple feature pyramid (Li et al. 2022): one stride-16 map of a plain ViT -> strides 4, 8, 16, 32
 (deconvolutions / identity / max-pool, then 1x1 + 3x3 convs with LayerNorm) plus a max-pooled stride-64 level.
 Written once, registered in the mmdet and mmseg model registries (detection and segmentation necks)."""
-from typing import Sequence
+from typing import List, Sequence, Tuple
 
 import torch
 from mmengine.model import BaseModule
@@ -51,6 +51,30 @@ class SimpleFPN(BaseModule):
         while len(outs) < self.num_outs:
             outs.append(nn.functional.max_pool2d(outs[-1], 1, stride=2))
         return tuple(outs)
+
+
+PYRAMID_STRIDES = (4, 8, 16, 32)
+
+
+def pyramid_levels(spec, img_size) -> Tuple[Tuple[int, ...], List[int], bool]:
+    """How a backbone feeds a stride 4-32 pyramid (detection's FPN, segmentation's UperNet): (out_indices, their
+    channels, plain). Hierarchical backbones give their stages at strides 4-32; a plain ViT gives its stride-16 map
+    (`plain` = True: put SimpleFPN on it)."""
+    from backbones.build import probe_features
+    from backbones.errors import BenchError
+
+    levels = probe_features(spec, tuple(img_size))
+    strides = [s for _, s in levels]
+    if len(set(strides)) > 1:
+        idx = [strides.index(s) for s in PYRAMID_STRIDES if s in strides]
+        if len(idx) != len(PYRAMID_STRIDES):
+            raise BenchError(f"{spec.name} has feature strides {strides}; a feature pyramid needs levels at strides "
+                             f"{PYRAMID_STRIDES}")
+        return tuple(idx), [levels[i][0] for i in idx], False
+    if strides[-1] != 16:
+        raise BenchError(f"{spec.name} is a plain backbone with stride {strides[-1]}; the simple feature pyramid "
+                         "needs a stride-16 map (patch size 16)")
+    return (-1,), [levels[-1][0]], True
 
 
 def register_all():

@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="FILE.png", help="per-task bar chart with 95%% CI error bars")
     p.add_argument("--filter", nargs="+", metavar="KEY=VALUE",
                    help="keep rows with task=, dataset=, split=, protocol=, schedule= or backbone= VALUE")
+    p.add_argument("--group-average", nargs="+", metavar="GROUP",
+                   help="add a column per dataset group (a tag in `bench tasks list`, e.g. semantic fine-grained) "
+                        "averaging each backbone's per-dataset means")
     p.set_defaults(handler=_lazy("bench.results_cli", "leaderboard_cmd"))
 
     p = sub.add_parser("results", help="inspect result rows")

@@ -84,11 +84,53 @@ def aggregate(df: pd.DataFrame) -> pd.DataFrame:
         table[f"{column} mean"] = table["backbone"].map(sub["mean"])
         table[f"{column} ci95"] = table["backbone"].map(sub["ci95"])
         table[f"{column} n"] = table["backbone"].map(sub["n"]).astype("Int64")
-        means = sub["mean"].to_dict()
-        table[f"{column} delta_vs_pair"] = [
-            means[b] - means[meta[b][0]] if meta[b][1] != "supervised" and meta[b][0] in means and b in means
-            else math.nan for b in table["backbone"]]
+        table[f"{column} delta_vs_pair"] = _deltas(sub["mean"].to_dict(), table["backbone"], meta)
     return table
+
+
+def _deltas(means: dict, backbones, meta) -> list:
+    """Own mean - partner's mean for non-supervised backbones whose `pair_with` partner has a mean."""
+    return [means[b] - means[meta[b][0]] if meta[b][1] != "supervised" and meta[b][0] in means and b in means
+            else math.nan for b in backbones]
+
+
+def dataset_tags(task: str, dataset: str) -> tuple:
+    from bench.tasks import get_task
+
+    try:
+        return get_task(task).datasets[dataset].tags
+    except (BenchError, KeyError):
+        return ()
+
+
+def known_groups() -> list:
+    from bench.tasks import get_task, task_names
+
+    return sorted({t for name in task_names() for info in get_task(name).datasets.values() for t in info.tags})
+
+
+def add_group_averages(table: pd.DataFrame, df: pd.DataFrame, groups) -> pd.DataFrame:
+    """Per group (a dataset tag such as `semantic`), columns `<task>/[<group>]/avg/<protocol>/<schedule>`: a
+    backbone's mean over the group's datasets of its per-dataset means (over seeds), with `n` = the number of
+    datasets. Empty for a backbone that lacks any dataset of the group that another backbone has."""
+    unknown = sorted(set(groups) - set(known_groups()))
+    if unknown:
+        raise BenchError(f"--group-average {', '.join(unknown)}: unknown group; known: {', '.join(known_groups())}")
+    per = df.groupby(["backbone", "task", "dataset", "protocol", "schedule"])["value"].mean().reset_index()
+    per["tags"] = [dataset_tags(t, d) for t, d in zip(per["task"], per["dataset"])]
+    meta = {b: _partner(b) for b in table["backbone"]}
+    columns = {}
+    for group in groups:
+        sub = per[[group in tags for tags in per["tags"]]]
+        for (task, protocol, schedule), cell in sub.groupby(["task", "protocol", "schedule"]):
+            wanted = set(cell["dataset"])
+            means = {b: rows["value"].mean() for b, rows in cell.groupby("backbone") if set(rows["dataset"]) == wanted}
+            column = column_name(task, f"[{group}]", "avg", protocol, schedule)
+            columns[f"{column} mean"] = table["backbone"].map(means)
+            columns[f"{column} n"] = pd.Series([len(wanted) if b in means else pd.NA for b in table["backbone"]],
+                                               index=table.index, dtype="Int64")
+            columns[f"{column} delta_vs_pair"] = _deltas(means, table["backbone"], meta)
+    return pd.concat([table, pd.DataFrame(columns, index=table.index)], axis=1)
 
 
 def reference_rows() -> pd.DataFrame:

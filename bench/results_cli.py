@@ -33,6 +33,8 @@ def leaderboard_cmd(args) -> int:
     results = _results_dir(args)
     df = lb.long_table(results, metric=args.metric, filters=args.filter, warn=_warn)
     table = lb.aggregate(df)
+    if args.group_average:
+        table = lb.add_group_averages(table, df, args.group_average)
     if args.with_reference:
         ref = lb.reference_rows()
         if args.filter:
@@ -44,6 +46,8 @@ def leaderboard_cmd(args) -> int:
         lb.plot(table, Path(args.plot))
     higher = {lb.column_name(*r[:5]): r[5] for r in df[list(lb.COLUMN_KEYS) + ["higher_is_better"]]
               .drop_duplicates().itertuples(index=False)}
+    for task, better in df[["task", "higher_is_better"]].drop_duplicates().itertuples(index=False):
+        higher.update({c[:-5]: better for c in table.columns if c.startswith(f"{task}/[") and c.endswith(" mean")})
     if args.format == "csv":
         text = table.to_csv(index=False)
     elif args.format == "json":

@@ -83,9 +83,14 @@ def tasks_cmd(args) -> int:
         arrow = "higher" if d["higher_is_better"] else "lower"
         print(f"{d['name']} (v{d['version']}): primary metric {d['primary_metric']} ({arrow} is better)")
         print(f"  protocols: {', '.join(d['protocols'])} (default {d['default_protocol']})")
+        groups = {}
         for name, info in d["datasets"].items():
-            tags = f" [{', '.join(info['tags'])}]" if info["tags"] else ""
-            print(f"  dataset {name}{tags}: {info['description']}")
+            groups.setdefault(", ".join(info["tags"]), []).append((name, info["description"]))
+        for tag, items in groups.items():
+            if tag:
+                print(f"  {tag} datasets:")
+            for name, description in items:
+                print(f"{'    ' if tag else '  dataset '}{name}: {description}")
     return 0
 
 

@@ -107,7 +107,7 @@ def test_toy_layouts_read_back(dataset, tmp_path):
 
     assert main(["data", "toy", "--task", "fgvc", "--dataset", dataset, "--out", str(tmp_path / dataset),
                  "--n-train", "12", "--n-val", "6"]) == 0
-    from bench.datasets.fgvc import READERS
+    from bench.datasets.classification import READERS
 
     split = READERS[dataset](tmp_path / dataset)
     assert len(split.train) == 12 and len(split.test) == 6 and len(split.classes) == N_CLASSES

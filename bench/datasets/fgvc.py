@@ -1,44 +1,19 @@
 """Fine-grained classification readers in the official layouts: CUB-200-2011, FGVC-Aircraft (variant / family /
 manufacturer), Stanford Cars (devkit `cars_{train,test}_annos*.mat` or the all-in-one `cars_annos.mat`).
-Each returns `Split(train=[(path, label)], test=[...], classes=[...])`; a missing file raises BenchError naming it."""
-from dataclasses import dataclass
+Each returns a `Split`; a missing file raises BenchError naming it."""
 from pathlib import Path
-from typing import List, Tuple
 
 from backbones.errors import BenchError
-
-
-@dataclass
-class Split:
-    train: List[Tuple[str, int]]
-    test: List[Tuple[str, int]]
-    classes: List[str]
-
-
-def _need(root: Path, rel: str) -> Path:
-    path = root / rel
-    if not path.exists():
-        raise BenchError(f"{root} is missing {rel}; pass --data-root the dataset's top folder as distributed")
-    return path
-
-
-def _table(path: Path):
-    """Whitespace-separated id + rest-of-line files (CUB's *.txt)."""
-    out = {}
-    for line in path.read_text().splitlines():
-        if line.strip():
-            key, _, rest = line.strip().partition(" ")
-            out[key] = rest.strip()
-    return out
+from bench.datasets.split import Split, need, table
 
 
 def read_cub(root: Path) -> Split:
-    images = _table(_need(root, "images.txt"))
-    labels = _table(_need(root, "image_class_labels.txt"))
-    split = _table(_need(root, "train_test_split.txt"))
-    classes = _table(_need(root, "classes.txt"))
-    _need(root, "bounding_boxes.txt")
-    _need(root, "images")
+    images = table(need(root, "images.txt"))
+    labels = table(need(root, "image_class_labels.txt"))
+    split = table(need(root, "train_test_split.txt"))
+    classes = table(need(root, "classes.txt"))
+    need(root, "bounding_boxes.txt")
+    need(root, "images")
     names = [classes[k] for k in sorted(classes, key=int)]
     train, test = [], []
     for image_id, rel in sorted(images.items(), key=lambda kv: int(kv[0])):
@@ -53,13 +28,13 @@ def read_cub(root: Path) -> Split:
 def read_aircraft(root: Path, level: str = "variant") -> Split:
     data = root / "data"
     names_file = {"variant": "variants.txt", "family": "families.txt", "manufacturer": "manufacturers.txt"}[level]
-    names = [n.strip() for n in _need(root, f"data/{names_file}").read_text().splitlines() if n.strip()]
+    names = [n.strip() for n in need(root, f"data/{names_file}").read_text().splitlines() if n.strip()]
     index = {n: i for i, n in enumerate(names)}
-    _need(root, "data/images")
+    need(root, "data/images")
 
     def part(split):
         items = []
-        for line in _need(root, f"data/images_{level}_{split}.txt").read_text().splitlines():
+        for line in need(root, f"data/images_{level}_{split}.txt").read_text().splitlines():
             if line.strip():
                 image_id, _, name = line.strip().partition(" ")
                 if name not in index:
@@ -87,19 +62,15 @@ def read_cars(root: Path) -> Split:
         for rec in _mat_records(root / "cars_annos.mat"):
             (test if int(rec.test) else train).append((str(root / rec.relative_im_path), int(rec.__dict__["class"]) - 1))
         return Split(train, test, names)
-    meta = loadmat(str(_need(root, "devkit/cars_meta.mat")), squeeze_me=True)
+    meta = loadmat(str(need(root, "devkit/cars_meta.mat")), squeeze_me=True)
     names = [str(n) for n in meta["class_names"]]
     train = [(str(root / "cars_train" / r.fname), int(r.__dict__["class"]) - 1)
-             for r in _mat_records(_need(root, "devkit/cars_train_annos.mat"))]
-    _need(root, "cars_train")
+             for r in _mat_records(need(root, "devkit/cars_train_annos.mat"))]
+    need(root, "cars_train")
     test_mat = root / "cars_test_annos_withlabels.mat"
     if not test_mat.exists():
-        test_mat = _need(root, "devkit/cars_test_annos_withlabels.mat")
-    _need(root, "cars_test")
+        test_mat = need(root, "devkit/cars_test_annos_withlabels.mat")
+    need(root, "cars_test")
     test = [(str(root / "cars_test" / r.fname), int(r.__dict__["class"]) - 1) for r in _mat_records(test_mat)]
     return Split(train, test, names)
 
-
-READERS = {"cub": read_cub, "cars": read_cars, "aircraft": read_aircraft,
-           "aircraft-family": lambda root: read_aircraft(root, "family"),
-           "aircraft-manufacturer": lambda root: read_aircraft(root, "manufacturer")}

@@ -1,4 +1,5 @@
-"""Classification on mmengine: the dataset (official layouts via bench.datasets.fgvc), a pooled-feature linear
+"""Classification on mmengine: the dataset (official layouts via
+bench.datasets.classification), a pooled-feature linear
 classifier over any registry backbone, and top-1 / top-5 / mean-per-class accuracy with a predictions CSV."""
 import csv
 import os
@@ -12,7 +13,6 @@ from mmengine.dataset import BaseDataset
 from mmengine.evaluator import BaseMetric
 from mmengine.model import BaseModel
 from mmengine.registry import DATASETS, FUNCTIONS, METRICS, MODELS
-from PIL import Image
 from torch import nn
 from torchvision.transforms import v2
 
@@ -34,7 +34,7 @@ def build_transform(img_size, augment=None):
 
 @DATASETS.register_module()
 class ClassificationDataset(BaseDataset):
-    """One split of a dataset read by `bench.datasets.fgvc.READERS[dataset]`; items are
+    """One split of a dataset read by `bench.datasets.classification.READERS[dataset]`; items are
     dict(inputs=uint8 CHW tensor, data_samples=label, path=...)."""
 
     def __init__(self, dataset, data_root, split, img_size, augment=None, **kwargs):
@@ -43,17 +43,16 @@ class ClassificationDataset(BaseDataset):
         super().__init__(data_root=data_root, serialize_data=False, **kwargs)
 
     def load_data_list(self):
-        from bench.datasets.fgvc import READERS
+        from bench.datasets.classification import READERS
 
-        data = READERS[self.dataset_name](Path(self.data_root))
-        self._metainfo["classes"] = data.classes
-        items = data.train if self.split == "train" else data.test
+        self._split = READERS[self.dataset_name](Path(self.data_root))
+        self._metainfo["classes"] = self._split.classes
+        items = self._split.train if self.split == "train" else self._split.test
         return [{"img_path": p, "gt_label": label} for p, label in items]
 
     def __getitem__(self, idx):
         info = self.get_data_info(idx)
-        with Image.open(info["img_path"]) as img:
-            inputs = self.transform(img.convert("RGB"))
+        inputs = self.transform(self._split.open(info["img_path"]))
         return {"inputs": inputs, "data_samples": {"gt_label": info["gt_label"], "img_path": info["img_path"]}}
 
 

@@ -1,8 +1,5 @@
 """Depth on mmsegmentation 1.2.2: its DepthEstimator, SiLogLoss, LoadDepthAnnotation and DepthMetric, plus what it
 lacks: a dataset over split lists, the seed paper's last-stage head, and the official evaluation crops."""
-import json
-import os
-import tempfile
 from pathlib import Path
 
 import cv2
@@ -110,17 +107,3 @@ class OfficialDepthMetric(DepthMetric):
     def compute_metrics(self, results):
         results = [(g, p) for g, p in results if len(g)]
         return super().compute_metrics(results)
-
-
-def write_manifest(pred_dir: Path) -> Path:
-    """`<pred_dir>.json`: every predicted depth PNG with its sha256, so the row can pin them all."""
-    from backbones.checkpoint import sha256_file
-
-    files = sorted(pred_dir.glob("*.png"))
-    manifest = {"format": "uint16 png, depth x scale", "files": {f.name: sha256_file(f) for f in files}}
-    path = pred_dir.with_suffix(".json")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w") as f:
-        json.dump(manifest, f, indent=1)
-    os.replace(tmp, path)
-    return path

@@ -9,6 +9,7 @@ TASKS = {
     "classification": "bench.tasks.classification:ClassificationTask",
     "depth": "bench.tasks.depth:DepthTask",
     "detection": "bench.tasks.detection:DetectionTask",
+    "segmentation": "bench.tasks.segmentation:SegmentationTask",
 }
 ALIASES = {"fgvc": "classification"}
 

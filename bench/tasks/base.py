@@ -48,6 +48,26 @@ class RunSpec:
     oom_halvings: int = 0        # batch halvings after out-of-memory errors (same cell)
 
 
+def apply_iter_schedule(cfg, run: RunSpec, n_train: int) -> int:
+    """Iteration-based protocols (`cfg.bench.schedules` in iterations): `--epochs E` means E passes over the
+    `n_train` training images; warmup keeps its length (capped by the run), the poly decay ends with the run."""
+    if run.batch_size:
+        cfg.train_dataloader.batch_size = run.batch_size
+    batch = cfg.train_dataloader.batch_size
+    iters = run.epochs * -(-n_train // batch) if run.epochs is not None else cfg.bench.schedules[run.schedule]
+    iters = max(int(iters), 1)
+    cfg.train_cfg.max_iters = iters
+    for sched in cfg.get("param_scheduler", None) or []:
+        if sched.type == "LinearLR":
+            sched.end = min(sched.end, iters)
+        else:
+            sched.begin = min(sched.get("begin", 0), iters - 1)
+            sched.end = iters
+    hook = cfg.default_hooks.checkpoint
+    hook.interval = min(hook.interval, iters)
+    return iters
+
+
 def apply_schedule(cfg, run: RunSpec) -> int:
     """Set the epoch count from `--schedule` / `--epochs`; epoch-based LR schedules follow a shortened run."""
     full = cfg.bench.schedules["full"]

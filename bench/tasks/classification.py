@@ -10,6 +10,7 @@ from backbones.registry import get_spec
 from bench.tasks.base import DatasetInfo, Task, apply_schedule
 
 FINE = ("fine-grained",)
+SEMANTIC = ("semantic",)
 
 
 class ClassificationTask(Task):
@@ -24,6 +25,19 @@ class ClassificationTask(Task):
                                        "test", FINE),
         "aircraft-manufacturer": DatasetInfo("aircraft-manufacturer", ("data/images",), (),
                                              "FGVC-Aircraft, 30 manufacturers", "test", FINE),
+        "food101": DatasetInfo("food101", ("meta/classes.txt",), (), "Food-101, 101 dishes", "test", SEMANTIC),
+        "cifar10": DatasetInfo("cifar10", ("batches.meta",), (), "CIFAR-10 (python batches), 10 classes", "test",
+                               SEMANTIC),
+        "cifar100": DatasetInfo("cifar100", ("meta",), (), "CIFAR-100 (python batches), 100 fine classes", "test",
+                                SEMANTIC),
+        "pets": DatasetInfo("pets", ("annotations/trainval.txt",), (), "Oxford-IIIT Pets, 37 breeds", "test",
+                            SEMANTIC),
+        "flowers102": DatasetInfo("flowers102", ("imagelabels.mat",), (), "Oxford Flowers-102; train+val / test",
+                                  "test", SEMANTIC),
+        "dtd": DatasetInfo("dtd", ("labels/train1.txt",), (), "Describable Textures, 47 classes; split 1 "
+                                                              "(train1+val1 / test1)", "test", SEMANTIC),
+        "imagefolder": DatasetInfo("imagefolder", ("train",), (), "your own data: train/<class>/*, val/<class>/*",
+                                   "val", ("custom",)),
     }
     protocols = ("finetune", "linear", "toy")
     default_protocol = "finetune"
@@ -39,14 +53,14 @@ class ClassificationTask(Task):
         return memo[(data_root, dataset)]
 
     def _read_uncached(self, data_root: Path, dataset: str):
-        from bench.datasets.fgvc import READERS
+        from bench.datasets.classification import READERS
 
         self.dataset(dataset)
         if not data_root.is_dir():
             raise BenchError(f"data root {data_root} does not exist; pass --data-root DIR, or make toy data: "
                              f"bench data toy --task classification --dataset {dataset} --out DIR")
         split = READERS[dataset](data_root)
-        missing = next((p for p, _ in split.train[:1] + split.test[:1] if not Path(p).exists()), None)
+        missing = next((p for p, _ in split.train[:1] + split.test[:1] if not split.exists(p)), None)
         if missing:
             raise BenchError(f"image {missing} listed in the annotations is missing under {data_root}")
         if not split.train or not split.test:

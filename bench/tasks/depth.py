@@ -72,9 +72,10 @@ class DepthTask(Task):
         return cfg
 
     def evaluate(self, runner, work_dir):
-        from bench.models.depth import write_manifest
+        from bench.predictions import write_manifest
 
-        return self.test_metrics(runner), write_manifest(work_dir / "predictions" / "depth")
+        return self.test_metrics(runner), write_manifest(work_dir / "predictions" / "depth",
+                                                         "uint16 png, depth x scale")
 
     def write_toy(self, out, dataset, n_train, n_val, seed):
         from bench.toy.depth import write_toy_depth

@@ -5,13 +5,11 @@ import importlib
 import json
 from pathlib import Path
 
-from backbones.build import probe_features
 from backbones.errors import BenchError
 from backbones.registry import get_spec
 from bench.tasks.base import DatasetInfo, Task, apply_schedule
 
 ANN = ("annotations/instances_train2017.json", "annotations/instances_val2017.json")
-PYRAMID_STRIDES = (4, 8, 16, 32)
 
 
 class DetectionTask(Task):
@@ -55,7 +53,7 @@ class DetectionTask(Task):
         from mmengine.config import Config
 
         import backbones.mm_bridge  # noqa: F401
-        import backbones.simple_fpn  # noqa: F401
+        from backbones.simple_fpn import pyramid_levels
         import bench.hooks  # noqa: F401
         import bench.optim  # noqa: F401
 
@@ -69,28 +67,20 @@ class DetectionTask(Task):
                 heads[key] = cfg.model[key]
             cfg.model = heads
         spec = get_spec(run.backbone)
-        levels = probe_features(spec, tuple(cfg.model.backbone.img_size))
-        strides = [s for _, s in levels]
         bb = cfg.model.backbone
-        if len(set(strides)) > 1:
-            idx = [strides.index(s) for s in PYRAMID_STRIDES if s in strides]
-            if len(idx) != len(PYRAMID_STRIDES):
-                raise BenchError(f"{spec.name} has feature strides {strides}; the FPN neck needs levels at strides "
-                                 f"{PYRAMID_STRIDES}")
-            bb.update(out_indices=tuple(idx), dynamic_img_size=True)
-            cfg.model.neck = dict(type="FPN", in_channels=[levels[i][0] for i in idx], out_channels=256, num_outs=5)
+        out_indices, channels, plain = pyramid_levels(spec, bb.img_size)
+        if not plain:
+            bb.update(out_indices=out_indices, dynamic_img_size=True)
+            cfg.model.neck = dict(type="FPN", in_channels=channels, out_channels=256, num_outs=5)
         else:
-            if strides[-1] != 16:
-                raise BenchError(f"{spec.name} is a plain backbone with stride {strides[-1]}; the simple feature "
-                                 "pyramid needs a stride-16 map (patch size 16)")
             size = tuple(bb.img_size)
             if cfg.model.data_preprocessor.get("batch_augments") is None:  # fixed-size input for global attention
                 side = max(size)
                 size = (side, side)
                 cfg.model.data_preprocessor.batch_augments = [dict(type="BatchFixedSizePad", size=size,
                                                                    pad_mask=True)]
-            bb.update(out_indices=(-1,), img_size=size)
-            cfg.model.neck = dict(type="SimpleFPN", in_channels=levels[-1][0], out_channels=256, num_outs=5)
+            bb.update(out_indices=out_indices, img_size=size)
+            cfg.model.neck = dict(type="SimpleFPN", in_channels=channels[-1], out_channels=256, num_outs=5)
         bb.update(name=spec.name, weights=run.weights, allow_missing=run.allow_missing,
                   drop_path_rate=cfg.bench.drop_path_rate)
         cfg.model.data_preprocessor.update(mean=[255 * m for m in spec.mean], std=[255 * s for s in spec.std])

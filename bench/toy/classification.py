@@ -1,11 +1,13 @@
-"""Toy fine-grained classification sets in the official CUB-200-2011, FGVC-Aircraft and Stanford Cars layouts.
-All classes share one object shape; a class differs only in a small mark's colour and position (fine-grained)."""
+"""Toy fine-grained classification sets in the official CUB-200-2011, FGVC-Aircraft and Stanford Cars layouts
+(the semantic sets are in bench.toy.semantic). All classes share one object shape; a class differs only in a
+small mark's colour and position (fine-grained)."""
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from bench.toy.common import textured_background, write_image
+from bench.toy.semantic import WRITERS as SEMANTIC_WRITERS
 
 N_CLASSES = 6
 _MARK_COLOURS = [(40, 40, 230), (40, 200, 40), (230, 80, 30)]  # BGR: red, green, blue
@@ -98,7 +100,7 @@ def write_cars(out: Path, rng, n_train, n_test):
 
 
 WRITERS = {"cub": write_cub, "aircraft": write_aircraft, "aircraft-family": write_aircraft,
-           "aircraft-manufacturer": write_aircraft, "cars": write_cars}
+           "aircraft-manufacturer": write_aircraft, "cars": write_cars, **SEMANTIC_WRITERS}
 
 
 def write_toy_classification(out, dataset="cub", n_train=20, n_test=10, seed=0):
