@@ -59,6 +59,10 @@ $VENV/bin/python -c "import xtcocotools.coco" 2>/dev/null || \
 step "install mmpose 1.3.2 without chumpy"
 $PIP install -q --no-deps mmpose==1.3.2
 
+step "install the GOT-10k toolkit (got10k 0.1.3; tests compare the tracking metrics with it)"
+$PIP install -q --no-deps got10k==0.1.3
+$PIP install -q wget fire shapely
+
 step "install transfer-bench (editable)"
 $PIP install -q --no-build-isolation --no-deps -e .
 

@@ -26,7 +26,7 @@ class ThroughputHook(Hook):
         self._seen += 1
         if self._seen > self.warmup and self._start is not None:
             self.seconds += time.perf_counter() - self._start
-            self.images += len(data_batch["inputs"]) if data_batch else 0
+            self.images += len(data_batch.get("inputs", next(iter(data_batch.values())))) if data_batch else 0
         for key, value in (outputs or {}).items():
             if key.startswith("loss"):
                 self.losses.setdefault(key, []).append(round(float(value.detach() if hasattr(value, "detach") else value), 6))

@@ -96,7 +96,7 @@ class Plan:
             task_version=self.task.version, dataset=run.dataset, split=self.task.dataset(run.dataset).eval_split,
             protocol=run.protocol, schedule=run.schedule if run.epochs is None else f"{run.epochs}ep",
             seed=run.seed, weights=run.weights, weights_sha256=self.weights_sha256, config_hash=self.config_sha,
-            dataset_fingerprint=self.fingerprint, primary_metric=self.task.primary_metric,
+            dataset_fingerprint=self.fingerprint, primary_metric=self.task.primary_for(run.dataset),
             higher_is_better=self.task.higher_is_better, env=environment(self.device), config=self.cfg.to_dict(),
             work_dir=str(self.work_dir), **fields)
 

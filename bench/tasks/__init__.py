@@ -10,6 +10,7 @@ TASKS = {
     "depth": "bench.tasks.depth:DepthTask",
     "detection": "bench.tasks.detection:DetectionTask",
     "segmentation": "bench.tasks.segmentation:SegmentationTask",
+    "tracking": "bench.tasks.tracking:TrackingTask",
 }
 ALIASES = {"fgvc": "classification"}
 

@@ -169,6 +169,10 @@ class Task(ABC):
     def evaluate(self, runner, work_dir: Path) -> Tuple[Dict[str, float], Optional[Path]]:
         """Metrics on the evaluation split and the predictions file in the benchmark's own format."""
 
+    def primary_for(self, dataset: str) -> str:
+        """The primary metric of a dataset (tasks whose benchmarks differ in it override this)."""
+        return self.primary_metric
+
     def row_extra(self) -> dict:
         """Task-specific facts for the result row (e.g. the linear probe's sweep)."""
         return {}

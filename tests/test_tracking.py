@@ -1,0 +1,211 @@
+"""Single-object tracking: readers on hand-written GOT-10k / LaSOT / TrackingNet fixtures, metrics equal to the
+got10k toolkit's on toy sequences, a trained tracker beating the 'box stays where it started' baseline through the
+CLI (untrained: it does not; `slow`), submission formats and metrics through the CLI, bad inputs."""
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backbones.errors import BenchError
+from bench.cli import main
+from bench.datasets.tracking import read_got10k, read_lasot, read_trackingnet
+from bench.tracking_metrics import got10k_metrics, ope_curves, ope_metrics, static_baseline
+
+BACKBONE = "demo-random"
+
+
+def _touch(paths):
+    for p in paths:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"")
+
+
+def test_got10k_reader(tmp_path):
+    d = tmp_path / "GOT-10k" / "val" / "GOT-10k_Val_000001"
+    _touch([d / "00000001.jpg", d / "00000002.jpg", d / "00000003.jpg"])
+    (d.parent / "list.txt").write_text("GOT-10k_Val_000001\n")
+    (d / "groundtruth.txt").write_text("347.0000,443.0000,429.0000,272.0000\n"
+                                       "348.0000,440.0000,430.0000,275.0000\n350.0,441.0,428.0,270.0\n")
+    (d / "absence.label").write_text("0\n1\n0\n")
+    (d / "cover.label").write_text("8\n0\n5\n")
+    (d / "cut_by_image.label").write_text("0\n0\n1\n")
+    (d / "meta_info.ini").write_text("[METAINFO]\nurl: https://youtu.be/x\nbegin: 00:00:09\nend: 00:00:13\n"
+                                     "anno_fps: 10Hz\nobject_class: ichneumon\nmotion_class: walking\n"
+                                     "major_class: viverrine\nroot_class: animal\nmotion_adverb: slowly\n"
+                                     "resolution: (1920, 1080)\n")
+    (seq,) = read_got10k(tmp_path / "GOT-10k", "val")
+    assert seq.name == "GOT-10k_Val_000001" and seq.resolution == (1920, 1080)
+    assert seq.boxes[1].tolist() == [348, 440, 430, 275] and seq.visible.tolist() == [True, False, True]
+    assert seq.cover.tolist() == [8, 0, 5] and seq.meta["object_class"] == "ichneumon"
+    (d / "cover.label").write_text("8\n0\n")
+    with pytest.raises(BenchError, match="cover.label has 2 entries for 3 frames"):
+        read_got10k(tmp_path / "GOT-10k", "val")
+
+
+def test_lasot_reader(tmp_path):
+    root = tmp_path / "LaSOT"
+    for name in ("airplane-1", "airplane-2"):
+        d = root / "airplane" / name
+        _touch([d / "img" / "00000001.jpg", d / "img" / "00000002.jpg"])
+        (d / "groundtruth.txt").write_text("367,101,41,16\n366,103,45,16\n")
+        (d / "full_occlusion.txt").write_text("0,1\n")
+        (d / "out_of_view.txt").write_text("0,0\n")
+    test, = read_lasot(root, "test")  # airplane-1 is on the official test list, airplane-2 is not
+    train, = read_lasot(root, "train")
+    assert test.name == "airplane-1" and train.name == "airplane-2"
+    assert test.visible.tolist() == [True, False] and test.boxes[1].tolist() == [366, 103, 45, 16]
+    (root / "airplane" / "airplane-1" / "out_of_view.txt").unlink()
+    with pytest.raises(BenchError, match="out_of_view.txt is missing"):
+        read_lasot(root, "test")
+
+
+def test_trackingnet_reader(tmp_path):
+    root = tmp_path / "TrackingNet"
+    _touch([root / "TEST" / "frames" / "-0a1b2c_0" / f"{i}.jpg" for i in range(12)])
+    (root / "TEST" / "anno").mkdir(parents=True)
+    (root / "TEST" / "anno" / "-0a1b2c_0.txt").write_text("10.0,20.0,30.0,40.0\n")
+    (seq,) = read_trackingnet(root, "test")
+    assert [Path(f).name for f in seq.frames[:3]] + [Path(seq.frames[-1]).name] == ["0.jpg", "1.jpg", "2.jpg",
+                                                                                   "11.jpg"]  # numeric order
+    assert seq.boxes.tolist() == [[10, 20, 30, 40]]
+    with pytest.raises(BenchError, match="TRAIN_<k>"):
+        read_trackingnet(root, "train")
+
+
+@pytest.fixture(scope="module")
+def toy_got10k(tmp_path_factory):
+    from bench.toy.tracking import write_toy_tracking
+
+    root = tmp_path_factory.mktemp("trk") / "GOT-10k"
+    write_toy_tracking(root, "got10k", n_train=24, n_val=6, seed=0, n_frames=40)
+    return root
+
+
+def _noisy(seqs, seed):
+    rng = np.random.default_rng(seed)
+    out = []
+    for s in seqs:
+        p = s.boxes + rng.normal(0, 4, s.boxes.shape)
+        p[::7, 0] += 200  # some boxes leave the image: the toolkit clips them
+        out.append(p)
+    return out
+
+
+def test_got10k_metrics_equal_toolkit(toy_got10k, tmp_path, monkeypatch):
+    pytest.importorskip("got10k")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    from got10k.experiments import ExperimentGOT10k
+
+    seqs = read_got10k(toy_got10k, "val")
+    preds = _noisy(seqs, 0)
+    for s, p in zip(seqs, preds):
+        d = tmp_path / "results" / "GOT-10k" / "mine" / s.name  # the toolkit's <result_dir>/GOT-10k/<tracker>
+        d.mkdir(parents=True)
+        np.savetxt(d / f"{s.name}_001.txt", p, fmt="%.3f", delimiter=",")
+        np.savetxt(d / f"{s.name}_time.txt", np.full(len(p), 0.01), fmt="%.8f")
+    exp = ExperimentGOT10k(str(toy_got10k), subset="val", result_dir=str(tmp_path / "results"),
+                           report_dir=str(tmp_path / "reports"))
+    ref = exp.report(["mine"])["mine"]["overall"]
+    ours = got10k_metrics([np.loadtxt(tmp_path / "results" / "GOT-10k" / "mine" / s.name / f"{s.name}_001.txt", delimiter=",")
+                           for s in seqs], [s.boxes for s in seqs], [s.cover for s in seqs],
+                          [s.resolution for s in seqs])
+    assert ours["AO"] == pytest.approx(100 * ref["ao"], abs=1e-9)
+    assert ours["SR50"] == pytest.approx(100 * ref["sr"], abs=1e-9)
+    ious = np.array(ref["succ_curve"])  # the toolkit's curve at threshold 0.75 is SR@0.75
+    assert ours["SR75"] == pytest.approx(100 * ious[75], abs=1e-9)
+
+
+def test_ope_metrics_equal_toolkit(toy_got10k):
+    pytest.importorskip("got10k")
+    from got10k.experiments import ExperimentOTB
+    from got10k.utils.metrics import center_error, rect_iou
+
+    seqs = read_got10k(toy_got10k, "val")
+    preds = _noisy(seqs, 1)
+    exp = ExperimentOTB.__new__(ExperimentOTB)  # only its curve code: no OTB download
+    exp.nbins_iou, exp.nbins_ce = 21, 51
+    succ, prec = [], []
+    for s, p in zip(seqs, preds):
+        boxes = p.copy()
+        boxes[0] = s.boxes[0]
+        curves = exp._calc_curves(rect_iou(boxes, s.boxes), center_error(boxes, s.boxes))
+        succ.append(curves[0])
+        prec.append(curves[1])
+    ours = ope_metrics(preds, [s.boxes for s in seqs])
+    assert ours["success_auc"] == pytest.approx(100 * np.mean(np.mean(succ, 0)), abs=1e-9)
+    assert ours["precision"] == pytest.approx(100 * np.mean(prec, 0)[20], abs=1e-9)
+
+
+def test_normalised_precision_by_hand():
+    gt = np.array([[0, 0, 10, 20], [0, 0, 10, 20], [0, 0, 10, 20]], float)
+    pred = np.array([[50, 50, 10, 20], [1, 0, 10, 20], [0, 8, 10, 20]], float)  # first box -> ground truth
+    _, _, norm = ope_curves(pred, gt)
+    # normalised centre errors: 0, 0.1, 0.4 -> share <= t over t = 0:0.01:0.5
+    thresholds = np.linspace(0, 0.5, 51)
+    expected = np.mean([(np.array([0, 0.1, 0.4]) <= t + 1e-12).mean() for t in thresholds])
+    assert norm.mean() == pytest.approx(expected, abs=1e-9)
+
+
+def _run(args, results, capsys):
+    code = main(["run", "--results", str(results), "--device", "cpu", "--work-dir", str(results / "work"), *args])
+    out = capsys.readouterr()
+    assert code == 0, out.err[-3000:]
+    return json.loads(next((results / "tracking").glob("*.json")).read_text()), out.out
+
+
+@pytest.mark.slow  # about 4 minutes on 2 cores: runs with `make test-all`
+def test_trained_tracker_beats_static_box(toy_got10k, tmp_path, capsys):
+    args = ["--backbone", BACKBONE, "--task", "tracking", "--dataset", "got10k", "--protocol", "toy",
+            "--data-root", str(toy_got10k)]
+    trained, _ = _run(args + ["--epochs", "8"], tmp_path / "a", capsys)
+    untrained, _ = _run(args + ["--epochs", "0"], tmp_path / "b", capsys)
+    static = trained["extra"]["static_baseline"]["AO"]
+    assert trained["status"] == "ok" and trained["primary_metric"] == "AO" and trained["split"] == "val"
+    assert trained["metrics"]["AO"] > static + 15, (trained["metrics"], static)
+    assert untrained["metrics"]["AO"] < static + 5, (untrained["metrics"], static)
+    archive = Path(trained["predictions"]["path"])
+    names = zipfile.ZipFile(archive).namelist()
+    assert "GOT-10k_Val_000001/GOT-10k_Val_000001_001.txt" in names
+    assert "GOT-10k_Val_000001/GOT-10k_Val_000001_time.txt" in names
+    seqs = read_got10k(toy_got10k, "val")
+    folder = archive.with_suffix("")
+    preds = [np.loadtxt(folder / s.name / f"{s.name}_001.txt", delimiter=",") for s in seqs]
+    assert preds[0].shape == seqs[0].boxes.shape and np.allclose(preds[0][0], seqs[0].boxes[0])
+    again = got10k_metrics(preds, [s.boxes for s in seqs], [s.cover for s in seqs], [s.resolution for s in seqs])
+    assert again["AO"] == pytest.approx(trained["metrics"]["AO"], abs=0.01)  # files hold what was scored
+
+
+@pytest.mark.parametrize("dataset", ["lasot", "trackingnet", "got10k-test"])
+def test_submission_formats(dataset, tmp_path, capsys):
+    root = tmp_path / dataset
+    assert main(["data", "toy", "--task", "tracking", "--dataset", dataset, "--out", str(root), "--n-train", "3",
+                 "--n-val", "2"]) == 0
+    capsys.readouterr()
+    row, out = _run(["--backbone", BACKBONE, "--task", "tracking", "--dataset", dataset, "--protocol", "toy",
+                     "--data-root", str(root), "--epochs", "1", "--cfg-options",
+                     "train_dataloader.dataset.samples_per_epoch=32"], tmp_path / "r", capsys)
+    names = zipfile.ZipFile(row["predictions"]["path"]).namelist()
+    assert len(names) == (4 if dataset == "got10k-test" else 2)
+    if dataset == "lasot":
+        assert row["primary_metric"] == "success_auc"
+        assert {"success_auc", "precision", "norm_precision", "fps"} == set(row["metrics"])
+        assert set(names) == {"airplane-1.txt", "airplane-9.txt"}
+    else:  # ground truth held by the server: a submission archive and the speed
+        assert set(row["metrics"]) == {"fps"} and row["extra"]["server_only"]
+        assert "upload" in out and row["predictions"]["path"] in out
+    first = zipfile.ZipFile(row["predictions"]["path"]).read(sorted(names)[0]).decode().splitlines()
+    assert len(first[0].split(",")) == 4 and len(first) == 40
+
+
+def test_bad_inputs(toy_got10k, tmp_path, capsys):
+    base = ["run", "--backbone", BACKBONE, "--task", "tracking", "--protocol", "toy", "--device", "cpu",
+            "--results", str(tmp_path / "r")]
+    for args, msg in [(["--dataset", "got10k", "--data-root", str(tmp_path / "none")], "does not exist"),
+                      (["--dataset", "got10k", "--data-root", str(tmp_path)], "train is missing"),
+                      (["--dataset", "lasot", "--data-root", str(toy_got10k)], "no <class>/<class>-<n>"),
+                      (["--dataset", "otb", "--data-root", str(toy_got10k)], "no dataset 'otb'")]:
+        assert main(base + args) == 2
+        assert msg in capsys.readouterr().err
