@@ -75,8 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--task", required=True)
     q.add_argument("--dataset", help="dataset layout (default: the task's first dataset)")
     q.add_argument("--out", required=True, help="folder to create (the data root to pass to --data-root)")
-    q.add_argument("--n-train", type=int, default=160)
-    q.add_argument("--n-val", type=int, default=40)
+    q.add_argument("--n-train", type=int, default=160, help="training images (tracking: sequences)")
+    q.add_argument("--n-val", type=int, default=40, help="evaluation images (tracking: sequences)")
     q.add_argument("--seed", type=int, default=0)
     q.set_defaults(handler=_lazy("bench.run_cli", "data_cmd"))
 

@@ -16,6 +16,17 @@ def _lines(path: Path):
     return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
 
 
+def _class_list(root: Path, rel: str, index: dict, classes_from: str, suffix: str):
+    """(image, label) of a list file whose lines are `<class>/<name>` (images under `images/`)."""
+    items = []
+    for entry in _lines(need(root, rel)):
+        cls = entry.split("/", 1)[0]
+        if cls not in index:
+            raise BenchError(f"{root}/{rel} names class {cls!r}, not in {classes_from}")
+        items.append((str(root / "images" / f"{entry}{suffix}"), index[cls]))
+    return items
+
+
 def read_food101(root: Path) -> Split:
     """`meta/classes.txt`, `meta/{train,test}.txt` (`<class>/<id>` without suffix), `images/<class>/<id>.jpg`."""
     classes = _lines(need(root, "meta/classes.txt"))
@@ -23,13 +34,7 @@ def read_food101(root: Path) -> Split:
     need(root, "images")
 
     def part(name):
-        items = []
-        for entry in _lines(need(root, f"meta/{name}.txt")):
-            cls = entry.split("/", 1)[0]
-            if cls not in index:
-                raise BenchError(f"{root}/meta/{name}.txt names class {cls!r}, not in meta/classes.txt")
-            items.append((str(root / "images" / f"{entry}.jpg"), index[cls]))
-        return items
+        return _class_list(root, f"meta/{name}.txt", index, "meta/classes.txt", ".jpg")
 
     return Split(part("train"), part("test"), classes)
 
@@ -130,13 +135,7 @@ def read_dtd(root: Path, fold: int = 1) -> Split:
     index = {c: i for i, c in enumerate(classes)}
 
     def part(name):
-        items = []
-        for entry in _lines(need(root, f"labels/{name}{fold}.txt")):
-            cls = entry.split("/", 1)[0]
-            if cls not in index:
-                raise BenchError(f"{root}/labels/{name}{fold}.txt names class {cls!r}, which has no folder in images/")
-            items.append((str(root / "images" / entry), index[cls]))
-        return items
+        return _class_list(root, f"labels/{name}{fold}.txt", index, "images/", "")
 
     return Split(part("train") + part("val"), part("test"), classes)
 

@@ -1,7 +1,7 @@
 # Full fine-tuning (SimMIM's fine-tune recipe scaled to small fine-grained sets): AdamW, base LR 1.25e-3 x
 # batch/512, wd 0.05, layer decay 0.75, 5 warmup epochs then cosine, 100 epochs, drop path 0.1, label smoothing
 # 0.1, RandomResizedCrop + flip + RandAugment(2, 9); input size and mean/std from the backbone spec.
-default_scope = 'mmengine'
+_base_ = ['../_base_/mmengine_runtime.py']
 bench = dict(protocol='finetune', schedules=dict(full=100, smoke=1), drop_path_rate=0.1)
 
 model = dict(type='TransferClassifier', backbone=dict(name=None, weights=None, img_size=None, out_indices=(-1, )),
@@ -30,14 +30,3 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, begin=5, end=100, T_max=95, eta_min=1e-6,
          convert_to_iter_based=True),
 ]
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'), logger=dict(type='LoggerHook', interval=20),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
-log_processor = dict(window_size=20, by_epoch=True)
-log_level = 'INFO'
-load_from = None
-resume = False

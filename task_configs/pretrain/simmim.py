@@ -1,7 +1,7 @@
 # SimMIM pre-training (microsoft/SimMIM, 100-epoch recipe): AdamW (0.9, 0.999), wd 0.05, grad clip 5, base LR 2e-4
 # and min LR 1e-5 scaled by batch/512, 10 % of the epochs linear warmup then cosine; RandomResizedCrop(0.67-1,
 # 3/4-4/3) + flip; mask 32-px patches at ratio 0.6. `bench pretrain simmim` fills in the encoder, images and sizes.
-default_scope = 'mmengine'
+_base_ = ['../_base_/mmengine_runtime.py']
 bench = dict(base_lr=2e-4, min_lr=1e-5, warmup_fraction=0.1)
 model = dict(type='SimMIM', backbone=None, img_size=(192, 192), drop_path_rate=0.0)
 train_dataloader = dict(
@@ -22,14 +22,4 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, begin=10, end=100, T_max=90, eta_min=1e-5,
          convert_to_iter_based=True),
 ]
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'), logger=dict(type='LoggerHook', interval=20),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1))
 custom_hooks = [dict(type='ThroughputHook')]
-env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
-log_processor = dict(window_size=20, by_epoch=True)
-log_level = 'INFO'
-load_from = None
-resume = False

@@ -4,7 +4,7 @@
 # [template; search] -> IoU-aware (varifocal) score and ltrb box per search token, GIoU + L1. AdamW 5e-4, wd 1e-4,
 # backbone LR x 0.1, 300 epochs of 131072 pairs at batch 32, LR x 0.1 at epoch 210. Inference: Hanning window
 # influence 0.49. bench/tasks/tracking.py fills the backbone, the sizes and the data.
-default_scope = 'mmengine'
+_base_ = ['../_base_/mmengine_runtime.py']
 bench = dict(protocol='swintrack', schedules=dict(full=300, smoke=1), template_size=112, search_size=224,
              template_factor=2.0, search_factor=4.0, window_influence=0.49)
 
@@ -29,14 +29,4 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=3, convert_to_iter_based=True),
     dict(type='MultiStepLR', by_epoch=True, milestones=[210], gamma=0.1),
 ]
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'), logger=dict(type='LoggerHook', interval=50),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
-log_processor = dict(window_size=20, by_epoch=True)
-log_level = 'INFO'
-load_from = None
-resume = False
+default_hooks = dict(logger=dict(interval=50))
