@@ -1,6 +1,6 @@
 """Single-object tracking: readers on hand-written GOT-10k / LaSOT / TrackingNet fixtures, metrics equal to the
 got10k toolkit's on toy sequences, a trained tracker beating the 'box stays where it started' baseline through the
-CLI (untrained: it does not; `slow`), submission formats and metrics through the CLI, bad inputs."""
+CLI (untrained: it does not), submission formats and metrics through the CLI, bad inputs."""
 import json
 import os
 import zipfile
@@ -156,7 +156,6 @@ def _run(args, results, capsys):
     return json.loads(next((results / "tracking").glob("*.json")).read_text()), out.out
 
 
-@pytest.mark.slow  # about 4 minutes on 2 cores: runs with `make test-all`
 def test_trained_tracker_beats_static_box(toy_got10k, tmp_path, capsys):
     args = ["--backbone", BACKBONE, "--task", "tracking", "--dataset", "got10k", "--protocol", "toy",
             "--data-root", str(toy_got10k)]
