@@ -208,3 +208,30 @@ def test_bad_inputs(toy_got10k, tmp_path, capsys):
                       (["--dataset", "otb", "--data-root", str(toy_got10k)], "no dataset 'otb'")]:
         assert main(base + args) == 2
         assert msg in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("backbone", ["simmim-swinv2-b", "simmim-vit-b"])
+def test_full_config_one_step(backbone, toy_got10k, tmp_path):
+    import torch
+    from mmengine.registry import MODELS
+
+    from bench.tasks.base import RunSpec
+    from bench.tasks.tracking import TrackingTask
+
+    cfg = TrackingTask().build_config(RunSpec(backbone=backbone, task="tracking", dataset="got10k",
+                                              protocol="swintrack", allow_missing=True), toy_got10k, tmp_path)
+    assert cfg.train_cfg.max_epochs == 300 and cfg.train_dataloader.batch_size == 32
+    assert cfg.train_dataloader.dataset.samples_per_epoch == 131072
+    model = MODELS.build(cfg.model).train()
+    assert (model.tz, model.sx) == (7, 14)  # stride-16 tokens of the 112 template and the 224 search crop
+    box = torch.tensor([[0.35, 0.4, 0.6, 0.7]])
+    losses = model(torch.randint(0, 255, (1, 3, 112, 112)), torch.randint(0, 255, (1, 3, 224, 224)), box,
+                   mode="loss")
+    loss = sum(losses.values())
+    loss.backward()
+    assert torch.isfinite(loss) and set(losses) == {"loss_cls", "loss_giou", "loss_l1"}
+    unused = [n for n, p in model.backbone.named_parameters() if p.requires_grad and p.grad is None]
+    # only what comes after the stride-16 level: Swin's last stage and final norm; every ViT block is used
+    assert all(".layers.3." in n or n.endswith("model.norm.weight") or n.endswith("model.norm.bias")
+               for n in unused), unused
+    assert backbone.startswith("simmim-swin") or not unused

@@ -84,7 +84,7 @@ class TrackingTask(Task):
         spec = get_spec(run.backbone)
         b = cfg.bench
         strides = [s for _, s in probe_features(spec, (b.search_size, b.search_size))]
-        level = strides.index(16) if 16 in strides else len(strides) - 1
+        level = max((i for i, s in enumerate(strides) if s == 16), default=len(strides) - 1)  # ViT: last block
         cfg.model.backbone.update(name=spec.name, weights=run.weights, img_size=(b.search_size, b.search_size),
                                   out_indices=(level,), allow_missing=run.allow_missing,
                                   dynamic_img_size=spec.arch in ("swin", "swinv2"))

@@ -16,6 +16,8 @@ train_dataloader = dict(
     collate_fn=dict(type='tracking_collate'),
     dataset=dict(type='TrackingPairs', dataset=None, data_root=None, samples_per_epoch=131072, max_gap=100,
                  scale_jitter=0.25, center_jitter=3.0, flip=True))
+# a hierarchical backbone's stages after the stride-16 one take no part: DDP must not wait for their gradients
+model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
 val_dataloader = None
 val_evaluator = None
 val_cfg = None
