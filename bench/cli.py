@@ -191,6 +191,9 @@ def _add_run(sub):
     p.add_argument("--force", action="store_true", help="re-run a cell that already has an ok row, from scratch")
     p.add_argument("--reinit-last-layers", type=int, default=0, metavar="K",
                    help="re-initialise the backbone's last K blocks before fine-tuning (recorded in the row)")
+    p.add_argument("--gpus", type=int, default=1, metavar="N",
+                   help="processes for this cell (DDP via torchrun; one per GPU, or gloo processes with --device "
+                        "cpu); the protocol's batch is split over them")
     p.add_argument("--oom-halvings", type=int, default=0, help=argparse.SUPPRESS)  # set by `bench sweep` retries
     p.set_defaults(handler=_lazy("bench.run_cli", "run_cmd"))
 
@@ -214,7 +217,7 @@ def _add_sweep(sub):
     p.add_argument("--max-oom-retries", type=int, default=3, help="batch halvings after out-of-memory crashes")
     p.add_argument("--launcher", choices=("local", "slurm"), default="local")
     p.add_argument("--slurm-partition", help="Slurm partition (with --launcher slurm)")
-    p.add_argument("--gpus", type=int, default=1, help="GPUs per cell (passed to Slurm)")
+    p.add_argument("--gpus", type=int, default=1, help="GPUs per cell (Slurm's gpus_per_node and bench run --gpus)")
     p.add_argument("--timeout-min", type=int, default=24 * 60, help="Slurm time limit per cell")
     p.add_argument("--force", action="store_true", help="re-run cells that already have an ok row")
     p.add_argument("--dry-run", action="store_true", help="list the cells and their state, run nothing")
@@ -224,6 +227,7 @@ def _add_sweep(sub):
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]  # for relaunching (bench run --gpus N)
     try:
         if args.include:
             from backbones.registry import include_file

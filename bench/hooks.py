@@ -4,10 +4,13 @@ import time
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
+from bench.distributed import all_mean, world_size
+
 
 @HOOKS.register_module()
 class ThroughputHook(Hook):
-    """Training images/s (first `warmup` iterations excluded) and every logged loss per iteration."""
+    """Training images/s (first `warmup` iterations excluded; all processes) and every logged loss per iteration
+    (averaged over the processes of a multi-process run)."""
 
     priority = "VERY_LOW"
 
@@ -26,10 +29,12 @@ class ThroughputHook(Hook):
         self._seen += 1
         if self._seen > self.warmup and self._start is not None:
             self.seconds += time.perf_counter() - self._start
-            self.images += len(data_batch.get("inputs", next(iter(data_batch.values())))) if data_batch else 0
+            batch = len(data_batch.get("inputs", next(iter(data_batch.values())))) if data_batch else 0
+            self.images += batch * world_size()
         for key, value in (outputs or {}).items():
             if key.startswith("loss"):
-                self.losses.setdefault(key, []).append(round(float(value.detach() if hasattr(value, "detach") else value), 6))
+                value = all_mean(float(value.detach() if hasattr(value, "detach") else value))
+                self.losses.setdefault(key, []).append(round(value, 6))
 
     @property
     def images_per_second(self):

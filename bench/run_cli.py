@@ -33,6 +33,14 @@ def run_cmd(args) -> int:
                           "results": str(results), "config": str(plan.task.config_path(run.dataset, run.protocol)),
                           "device": plan.device}, indent=2))
         return 0
+    if args.gpus < 1:
+        raise BenchError(f"--gpus {args.gpus}: pass 1 or more")
+    from bench import distributed
+
+    if distributed.is_worker():  # one of the --gpus N processes: the launching process checked the cell
+        distributed.init_process_group(plan.device)
+        row = execute(plan, results)
+        return _report(row, results) if distributed.rank() == 0 else 0
     existing = _existing_row(results, plan)
     if existing is not None and not args.force:
         from bench.results import effective_status
@@ -47,7 +55,15 @@ def run_cmd(args) -> int:
                              "or pass --force if that process is gone")
         if status == "interrupted":
             print(f"cell {plan.key} was interrupted; resuming from {plan.work_dir}")
-    row = execute(plan, results)
+    if args.gpus > 1:
+        code = distributed.launch(args.argv, args.gpus, plan.device)
+        if code:
+            raise BenchError(f"the {args.gpus}-process run failed (exit status {code}); its output is above")
+        return 0
+    return _report(execute(plan, results), results)
+
+
+def _report(row, results: Path) -> int:
     value = row.primary_value
     print(f"{row.task}/{row.dataset} {row.protocol} {row.backbone}: {row.primary_metric} = "
           f"{value:.4f}" if value is not None else f"{row.task}: no {row.primary_metric} reported")

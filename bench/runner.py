@@ -10,7 +10,8 @@ from backbones.checkpoint import read_checkpoint, sha256_file
 from backbones.errors import BenchError
 from backbones.registry import get_spec
 from bench import paths
-from bench.results import ResultRow, cell_key, config_hash, environment, write_row
+from bench.distributed import configure, is_worker, rank, unwrap, world_size
+from bench.results import ResultRow, cell_key, config_hash, environment, write_row as _write_row
 from bench.tasks import get_task
 from bench.tasks.base import RunSpec
 
@@ -49,6 +50,9 @@ class Plan:
                             self.config_sha, self.fingerprint, run.seed)
         self.work_dir = Path(run.work_dir or paths.work_root() / self.task.name / self.key).resolve()
         self.cfg = self._config(self.work_dir)
+        self.world_size = world_size() if is_worker() else 1
+        if self.world_size > 1:
+            configure(self.cfg, self.device, self.world_size)
         self.base_batch_size = self.cfg.train_dataloader.batch_size
         self.set_oom_halvings(run.oom_halvings)
 
@@ -141,7 +145,7 @@ def _load_finetuned(runner, checkpoint):
     raw = read_checkpoint(checkpoint)
     state = raw.get("state_dict", raw) if isinstance(raw, dict) else raw
     try:
-        runner.model.load_state_dict(state, strict=True)
+        unwrap(runner.model).load_state_dict(state, strict=True)
     except RuntimeError as exc:
         raise BenchError(f"--checkpoint {checkpoint} does not fit this task/backbone: "
                          f"{str(exc).splitlines()[0]}") from None
@@ -171,6 +175,12 @@ def _train_and_evaluate(plan: Plan, hook_box: list):
     return runner, metrics, predictions, resumed_from
 
 
+def write_row(results_dir: Path, row: ResultRow):
+    """Rows are written by the first process of a multi-process run only."""
+    if rank() == 0:
+        _write_row(results_dir, row)
+
+
 def execute(plan: Plan, results_dir: Path) -> ResultRow:
     """Train and evaluate; the row is `running` while it works and `ok` or `failed` at the end. An interrupted
     run resumes from its last checkpoint; an out-of-memory error halves the batch and retries (same cell)."""
@@ -183,7 +193,7 @@ def execute(plan: Plan, results_dir: Path) -> ResultRow:
             break
         except BaseException as exc:
             batch = plan.cfg.train_dataloader.batch_size
-            if _is_oom(exc) and batch > 1 and not plan.run.eval_only:
+            if _is_oom(exc) and batch > 1 and not plan.run.eval_only and plan.world_size == 1:
                 oom_batches.append(batch)
                 plan.set_oom_halvings(plan.run.oom_halvings + 1)
                 write_row(results_dir, plan.row("running", extra={"oom_batch_sizes": oom_batches}))
@@ -194,7 +204,7 @@ def execute(plan: Plan, results_dir: Path) -> ResultRow:
             write_row(results_dir, row)
             raise
     hook = hook_box[0]
-    audit = getattr(runner.model.backbone, "load_audit", None)
+    audit = getattr(unwrap(runner.model).backbone, "load_audit", None)
     row = plan.row(
         "ok", metrics=metrics, load_audit=audit.summary() if audit else None,
         predictions={"path": str(predictions), "sha256": sha256_file(predictions)} if predictions else None,
@@ -203,6 +213,7 @@ def execute(plan: Plan, results_dir: Path) -> ResultRow:
         extra={"losses": hook.losses, "eval_only": plan.run.eval_only, "checkpoint": plan.run.checkpoint,
                "resumed_from": resumed_from, "oom_batch_sizes": oom_batches,
                "reinit_last_layers": plan.run.reinit_last_layers,
-               "train_batch_size": plan.cfg.train_dataloader.batch_size, **plan.task.row_extra()})
+               "train_batch_size": plan.cfg.train_dataloader.batch_size * plan.world_size,
+               "processes": plan.world_size, **plan.task.row_extra()})
     write_row(results_dir, row)
     return row

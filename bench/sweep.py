@@ -75,6 +75,8 @@ def command(cell: Cell, args, oom_halvings: int = 0) -> List[str]:
     for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size), ("--device", args.device)):
         if value is not None:
             cmd += [flag, str(value)]
+    if getattr(args, "gpus", 1) > 1:
+        cmd += ["--gpus", str(args.gpus)]
     if args.force:
         cmd += ["--force"]
     if oom_halvings:

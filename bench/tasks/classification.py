@@ -7,6 +7,7 @@ from pathlib import Path
 
 from backbones.errors import BenchError
 from backbones.registry import get_spec
+from bench.distributed import unwrap
 from bench.tasks.base import DatasetInfo, Task, apply_schedule
 
 FINE = ("fine-grained",)
@@ -115,7 +116,7 @@ class ClassificationTask(Task):
 
         cfg = runner.cfg
         key = cfg.bench.feature_cache_key
-        model = runner.model
+        model = unwrap(runner.model)
 
         def compute():
             train_x, train_y = extract(model.backbone, DATASETS.build(cfg.train_dataloader.dataset),

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from backbones.errors import BenchError
 from backbones.registry import get_spec
+from bench.distributed import unwrap
 from bench.tasks.base import DatasetInfo, Task, apply_iter_schedule
 
 SPLITS = {"train": ("images/training", "annotations/training"),
@@ -108,7 +109,7 @@ def msflip_metrics(runner) -> dict:
     loader_cfg = cfg.test_dataloader.copy()
     loader_cfg.dataset = dict(cfg.test_dataloader.dataset, pipeline=cfg.tta_pipeline)
     loader = Runner.build_dataloader(loader_cfg, seed=cfg.get("randomness", {}).get("seed"))
-    model = runner.model.module if hasattr(runner.model, "module") else runner.model
+    model = unwrap(runner.model)
     tta = MODELS.build(dict(type="SegTTAModel", module=model)).eval()
     evaluator = Evaluator(dict(type="IoUMetric", iou_metrics=["mIoU"]))
     evaluator.dataset_meta = loader.dataset.metainfo

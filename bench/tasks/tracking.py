@@ -12,6 +12,7 @@ import numpy as np
 
 from backbones.errors import BenchError
 from backbones.registry import get_spec
+from bench.distributed import unwrap
 from bench.tasks.base import DatasetInfo, Task, apply_schedule
 
 # dataset name -> (reader, evaluation split, whether its ground truth is public)
@@ -106,7 +107,7 @@ class TrackingTask(Task):
         name = cfg.bench.dataset
         dataset, split, public = EVAL[name]
         seqs = self._sequences(Path(cfg.train_dataloader.dataset.data_root), name, split)
-        model = runner.model.module if hasattr(runner.model, "module") else runner.model
+        model = unwrap(runner.model)
         device = next(model.parameters()).device
         b = cfg.bench
         tracker = OnlineTracker(model, b.template_size, b.search_size, b.template_factor, b.search_factor,
