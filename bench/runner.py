@@ -11,6 +11,7 @@ from backbones.errors import BenchError
 from backbones.registry import get_spec
 from bench import paths
 from bench.distributed import configure, is_worker, rank, unwrap, world_size
+from bench.fast_path import cuda_fast_path, prepare_model
 from bench.results import ResultRow, cell_key, config_hash, environment, write_row as _write_row
 from bench.tasks import get_task
 from bench.tasks.base import RunSpec
@@ -89,8 +90,7 @@ class Plan:
             if loader and loader.get("num_workers", 0) > (os.cpu_count() or 1):
                 loader.num_workers = os.cpu_count() or 1
         if self.device.startswith("cuda"):
-            cfg.optim_wrapper.type = "AmpOptimWrapper"
-            cfg.optim_wrapper.dtype = "bfloat16"
+            cuda_fast_path(cfg, self.spec)
         return cfg
 
     def row(self, status: str, **fields) -> ResultRow:
@@ -166,6 +166,7 @@ def _train_and_evaluate(plan: Plan, hook_box: list):
         plan.cfg.resume = True
     runner = Runner.from_cfg(plan.cfg)
     hook_box[:] = [next(h for h in runner.hooks if isinstance(h, ThroughputHook))]
+    plan.model_prep = prepare_model(unwrap(runner.model), plan.cfg, run.compile)
     if run.eval_only:
         _load_finetuned(runner, run.checkpoint)
     else:
@@ -214,6 +215,6 @@ def execute(plan: Plan, results_dir: Path) -> ResultRow:
                "resumed_from": resumed_from, "oom_batch_sizes": oom_batches,
                "reinit_last_layers": plan.run.reinit_last_layers,
                "train_batch_size": plan.cfg.train_dataloader.batch_size * plan.world_size,
-               "processes": plan.world_size, **plan.task.row_extra()})
+               "processes": plan.world_size, **plan.model_prep, **plan.task.row_extra()})
     write_row(results_dir, row)
     return row

@@ -46,6 +46,7 @@ class RunSpec:
     reinit_last_layers: int = 0  # re-initialise the backbone's last K blocks before fine-tuning
     fresh: bool = False          # ignore checkpoints in the work dir (bench run --force)
     oom_halvings: int = 0        # batch halvings after out-of-memory errors (same cell)
+    compile: bool = False        # torch.compile the backbone (speed only: not part of the cell)
 
 
 def apply_iter_schedule(cfg, run: RunSpec, n_train: int) -> int:
