@@ -1,10 +1,15 @@
-"""Training images/s of `bench run`'s loop vs a bare PyTorch loop over the same backbone + head, in one run.
+"""Training images/s of `bench run`'s loop vs a bare PyTorch loop and vs stock mmpose, in one run.
 
     .venv/bin/python benchmarks/train_throughput.py --task pose --backbone timm:vit_tiny_patch16_224 --protocol toy
+    .venv/bin/python benchmarks/train_throughput.py --task pose --backbone sup-vit-b --protocol vitpose --batch 128 \
+        --compile --device cuda
 
 (a) bare: backbone + head forward, MSE on synthetic heatmaps, backward, AdamW step, on synthetic tensors;
-(b) bench: `bench run`'s mmengine loop on toy data in the COCO layout (data loading, augmentation, targets, hooks).
-Prints both and the ratio b/a."""
+(b) bench: `bench run`'s loop (its Runner, fast path, hooks) on toy data in the COCO layout with mmpose's data
+    pipeline (decode, augmentation, targets);
+(c) stock mmpose: a plain mmengine Runner over mmpose's TopdownPoseEstimator and the same pipeline, backbone, head
+    and batch, fp32, none of bench's additions.
+Prints the three, the ratios b/a and b/c, and the peak memory of each (CUDA: allocated; CPU: process RSS)."""
 import argparse
 import os
 import sys
@@ -47,6 +52,59 @@ def bare_loop(cfg, batch, iters, device):
     return batch * iters / (time.perf_counter() - start)
 
 
+def stock_loop(cfg, device):
+    """Images/s of stock mmpose training with `cfg` (a copy stripped of bench's hooks and fast path)."""
+    import torch
+    from mmengine.hooks import Hook
+    from mmengine.runner import Runner
+
+    class Clock(Hook):
+        def __init__(self):
+            self.images, self.seconds, self.seen, self.start = 0, 0.0, 0, None
+
+        def before_train_iter(self, runner, batch_idx, data_batch=None):
+            if device == "cuda":
+                torch.cuda.synchronize()
+            self.start = time.perf_counter()
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+            if device == "cuda":
+                torch.cuda.synchronize()
+            self.seen += 1
+            if self.seen > 2:  # warmup excluded, as in (b)
+                self.seconds += time.perf_counter() - self.start
+                self.images += len(data_batch["inputs"])
+
+    cfg = cfg.copy()
+    cfg.custom_hooks = []
+    cfg.optim_wrapper.type = "OptimWrapper"
+    cfg.optim_wrapper.pop("dtype", None)
+    cfg.optim_wrapper.optimizer.pop("fused", None)
+    cfg.work_dir = cfg.work_dir + "-stock"
+    runner = Runner.from_cfg(cfg)
+    clock = Clock()
+    runner.register_hook(clock, priority="VERY_LOW")
+    runner.train()
+    return clock.images / clock.seconds
+
+
+def _reset_peak(device):
+    import torch
+
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+
+
+def _peak_mb(device):
+    import resource
+
+    import torch
+
+    if device == "cuda":
+        return torch.cuda.max_memory_allocated() / 2 ** 20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", default="pose", choices=["pose"])
@@ -56,6 +114,7 @@ def main(argv=None):
     parser.add_argument("--iters", type=int, default=20, help="timed iterations of the bare loop")
     parser.add_argument("--n-train", type=int, default=160, help="toy training images for the bench loop")
     parser.add_argument("--device", default=None)
+    parser.add_argument("--compile", action="store_true", help="torch.compile the backbone in (b)")
     args = parser.parse_args(argv)
 
     import torch
@@ -68,17 +127,32 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         root = write_toy_pose(Path(tmp) / "coco", "coco", n_train=args.n_train, n_val=8)
         run = RunSpec(backbone=args.backbone, task=args.task, protocol=args.protocol, data_root=str(root),
-                      epochs=1, batch_size=args.batch, device=device, work_dir=str(Path(tmp) / "work"))
+                      epochs=1, batch_size=args.batch, device=device, work_dir=str(Path(tmp) / "work"),
+                      compile=args.compile)
         plan = Plan(run)
         plan.cfg.default_hooks.logger.interval = 10 ** 6
+        peaks = {}
+        _reset_peak(device)
         bare = bare_loop(plan.cfg, args.batch, args.iters, device)
+        peaks["a"] = _peak_mb(device)
+        _reset_peak(device)
+        stock = stock_loop(plan.cfg, device)
+        peaks["c"] = _peak_mb(device)
+        _reset_peak(device)
         row = execute(plan, Path(tmp) / "results")
+        peaks["b"] = _peak_mb(device)
         ours = row.timings["train_img_per_s"]
-    print(f"device={device} torch={torch.__version__} threads={torch.get_num_threads()} cpus={os.cpu_count()}")
-    print(f"task={args.task} backbone={args.backbone} protocol={args.protocol} batch={args.batch}")
-    print(f"(a) bare backbone+head step, synthetic tensors : {bare:8.1f} img/s")
-    print(f"(b) bench run loop, toy data + mmpose pipeline : {ours:8.1f} img/s")
-    print(f"ratio b/a = {ours / bare:.3f}")
+    import mmpose
+
+    print(f"device={device} torch={torch.__version__} mmpose={mmpose.__version__} threads={torch.get_num_threads()} "
+          f"cpus={os.cpu_count()}" + (f" gpu={torch.cuda.get_device_name(0)}" if device == "cuda" else ""))
+    print(f"task={args.task} backbone={args.backbone} protocol={args.protocol} batch={args.batch} "
+          f"compile={args.compile}")
+    print(f"(a) bare backbone+head step, synthetic tensors : {bare:8.1f} img/s   peak {peaks['a']:8.0f} MiB")
+    print(f"(b) bench run loop, toy data + mmpose pipeline : {ours:8.1f} img/s   peak {peaks['b']:8.0f} MiB")
+    print(f"(c) stock mmpose Runner, same pipeline/model   : {stock:8.1f} img/s   peak {peaks['c']:8.0f} MiB")
+    print(f"ratio b/a = {ours / bare:.3f}   ratio b/c = {ours / stock:.3f}"
+          + ("   (CPU peaks are the process's running maximum RSS)" if device != "cuda" else ""))
     return 0
 
 
