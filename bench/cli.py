@@ -192,6 +192,9 @@ def _add_run(sub):
     p.add_argument("--reinit-last-layers", type=int, default=0, metavar="K",
                    help="re-initialise the backbone's last K blocks before fine-tuning (recorded in the row)")
     p.add_argument("--compile", action="store_true", help="torch.compile the backbone (speed only; same cell)")
+    p.add_argument("--gpu-pipeline", action="store_true",
+                   help="pose: affine warp and UDP heatmap targets on the model's device in batch (mmpose's CPU "
+                        "pipeline stays the default)")
     p.add_argument("--gpus", type=int, default=1, metavar="N",
                    help="processes for this cell (DDP via torchrun; one per GPU, or gloo processes with --device "
                         "cpu); the protocol's batch is split over them")

@@ -18,7 +18,8 @@ def run_cmd(args) -> int:
                   batch_size=args.batch_size, seed=args.seed, device=args.device, work_dir=args.work_dir,
                   cfg_options=args.cfg_options or {}, bbox_file=args.bbox_file, allow_missing=args.allow_missing,
                   eval_only=args.eval_only, checkpoint=args.checkpoint, fresh=args.force,
-                  oom_halvings=args.oom_halvings, compile=args.compile, reinit_last_layers=args.reinit_last_layers, img_size=tuple(args.img_size) if args.img_size else None)
+                  oom_halvings=args.oom_halvings, compile=args.compile,
+                  gpu_pipeline=args.gpu_pipeline, reinit_last_layers=args.reinit_last_layers, img_size=tuple(args.img_size) if args.img_size else None)
     if args.eval_only and not args.checkpoint:
         raise BenchError("--eval-only needs --checkpoint PATH (a fine-tuned model from `bench run`)")
     plan = Plan(run)

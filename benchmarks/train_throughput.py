@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/train_throughput.py --task pose --backbone timm:vit_tiny_patch16_224 --protocol toy
     .venv/bin/python benchmarks/train_throughput.py --task pose --backbone sup-vit-b --protocol vitpose --batch 128 \
-        --compile --device cuda
+        --compile --gpu-pipeline --device cuda
 
 (a) bare: backbone + head forward, MSE on synthetic heatmaps, backward, AdamW step, on synthetic tensors;
 (b) bench: `bench run`'s loop (its Runner, fast path, hooks) on toy data in the COCO layout with mmpose's data
@@ -115,6 +115,7 @@ def main(argv=None):
     parser.add_argument("--n-train", type=int, default=160, help="toy training images for the bench loop")
     parser.add_argument("--device", default=None)
     parser.add_argument("--compile", action="store_true", help="torch.compile the backbone in (b)")
+    parser.add_argument("--gpu-pipeline", action="store_true", help="(b) makes warps and heatmaps on the device")
     args = parser.parse_args(argv)
 
     import torch
@@ -128,7 +129,7 @@ def main(argv=None):
         root = write_toy_pose(Path(tmp) / "coco", "coco", n_train=args.n_train, n_val=8)
         run = RunSpec(backbone=args.backbone, task=args.task, protocol=args.protocol, data_root=str(root),
                       epochs=1, batch_size=args.batch, device=device, work_dir=str(Path(tmp) / "work"),
-                      compile=args.compile)
+                      compile=args.compile, gpu_pipeline=args.gpu_pipeline)
         plan = Plan(run)
         plan.cfg.default_hooks.logger.interval = 10 ** 6
         peaks = {}
@@ -136,7 +137,7 @@ def main(argv=None):
         bare = bare_loop(plan.cfg, args.batch, args.iters, device)
         peaks["a"] = _peak_mb(device)
         _reset_peak(device)
-        stock = stock_loop(plan.cfg, device)
+        stock = stock_loop(Plan(RunSpec(**{**vars(run), "gpu_pipeline": False, "compile": False})).cfg, device)
         peaks["c"] = _peak_mb(device)
         _reset_peak(device)
         row = execute(plan, Path(tmp) / "results")
@@ -147,7 +148,7 @@ def main(argv=None):
     print(f"device={device} torch={torch.__version__} mmpose={mmpose.__version__} threads={torch.get_num_threads()} "
           f"cpus={os.cpu_count()}" + (f" gpu={torch.cuda.get_device_name(0)}" if device == "cuda" else ""))
     print(f"task={args.task} backbone={args.backbone} protocol={args.protocol} batch={args.batch} "
-          f"compile={args.compile}")
+          f"compile={args.compile} gpu_pipeline={args.gpu_pipeline}")
     print(f"(a) bare backbone+head step, synthetic tensors : {bare:8.1f} img/s   peak {peaks['a']:8.0f} MiB")
     print(f"(b) bench run loop, toy data + mmpose pipeline : {ours:8.1f} img/s   peak {peaks['b']:8.0f} MiB")
     print(f"(c) stock mmpose Runner, same pipeline/model   : {stock:8.1f} img/s   peak {peaks['c']:8.0f} MiB")

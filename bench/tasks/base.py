@@ -47,6 +47,7 @@ class RunSpec:
     fresh: bool = False          # ignore checkpoints in the work dir (bench run --force)
     oom_halvings: int = 0        # batch halvings after out-of-memory errors (same cell)
     compile: bool = False        # torch.compile the backbone (speed only: not part of the cell)
+    gpu_pipeline: bool = False   # pose: warp + heatmap targets on the model's device (bench.gpu_pose)
 
 
 def apply_iter_schedule(cfg, run: RunSpec, n_train: int) -> int:

@@ -96,6 +96,8 @@ class PoseTask(Task):
             if not Path(run.bbox_file).is_file():
                 raise BenchError(f"--bbox-file {run.bbox_file} does not exist; pass a COCO detection results json")
             cfg.test_dataloader.dataset.bbox_file = str(Path(run.bbox_file).resolve())
+        if run.gpu_pipeline:
+            device_targets(cfg)
         cfg.test_evaluator.ann_file = str(data_root / cfg.test_dataloader.dataset.ann_file)
         cfg.test_evaluator.outfile_prefix = str(work_dir / "predictions" / "keypoints")
         apply_schedule(cfg, run)
@@ -111,3 +113,24 @@ class PoseTask(Task):
 
         write_toy_pose(out, dataset=dataset, n_train=n_train, n_val=n_val, seed=seed)
         return list(self.dataset(dataset).required)
+
+
+def device_targets(cfg) -> None:
+    """Switch the training pipeline to `bench.gpu_pose`: mmpose's transforms up to TopdownAffine on the CPU, the
+    warp and the UDP heatmaps on the device (DeviceTopdownPreprocessor)."""
+    import bench.gpu_pose  # noqa: F401
+
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    steps = [t["type"] for t in pipeline]
+    target = next((t for t in pipeline if t["type"] == "GenerateTarget"), None)
+    encoder = (target or {}).get("encoder", {})
+    if "TopdownAffine" not in steps or encoder.get("type") != "UDPHeatmap" or \
+            encoder.get("heatmap_type", "gaussian") != "gaussian" or not pipeline[steps.index("TopdownAffine")].get(
+                "use_udp"):
+        raise BenchError("--gpu-pipeline covers TopdownAffine(use_udp=True) + the Gaussian UDPHeatmap codec; this "
+                         "protocol's pipeline differs: run without --gpu-pipeline")
+    cfg.train_dataloader.dataset.pipeline = pipeline[:steps.index("TopdownAffine")] + [
+        dict(type="PackForDeviceTargets")]
+    pre = cfg.model.data_preprocessor
+    cfg.model.data_preprocessor = dict(pre, type="DeviceTopdownPreprocessor", input_size=encoder["input_size"],
+                                       heatmap_size=encoder["heatmap_size"], sigma=encoder["sigma"])
