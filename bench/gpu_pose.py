@@ -4,7 +4,8 @@ The CPU keeps decoding and drawing the random parameters with mmpose's own trans
 GetBBoxCenterScale, RandomFlip, RandomHalfBody, RandomBBoxTransform) and packs the raw image with the box and
 keypoints (`PackForDeviceTargets`). `DeviceTopdownPreprocessor` then does, on the device, what mmpose's
 TopdownAffine (UDP warp matrix, bilinear warp: `grid_sample` instead of cv2.warpAffine) and GenerateTarget with the
-UDPHeatmap codec (Gaussian, the same integer window arithmetic) do per image on the CPU, and normalises the batch.
+UDPHeatmap codec (Gaussian, the same integer window arithmetic) do per image on the CPU, mirrors the flipped
+samples inside the same warp, and normalises the batch.
 Evaluation keeps mmpose's CPU pipeline."""
 import math
 
@@ -14,8 +15,24 @@ import torch.nn.functional as F
 from mmcv.transforms import BaseTransform
 from mmengine.structures import InstanceData, PixelData
 from mmpose.models.data_preprocessors import PoseDataPreprocessor
+from mmpose.datasets.transforms import RandomFlip
 from mmpose.registry import MODELS, TRANSFORMS
 from mmpose.structures import PoseDataSample
+
+
+@TRANSFORMS.register_module()
+class DeferredImageFlip(RandomFlip):
+    """mmpose's RandomFlip (same random draw, same flipped box centre and keypoints with swapped left/right) that
+    leaves the image as it is: the device mirrors it while warping."""
+
+    def transform(self, results):
+        if self.direction not in ("horizontal", ["horizontal"]):
+            raise ValueError("DeferredImageFlip mirrors horizontally only")
+        img = results["img"]
+        results["img"] = img[:0, :0]  # nothing to copy; the image's shape stays in img_shape
+        results = super().transform(results)
+        results["img"] = img
+        return results
 
 
 @TRANSFORMS.register_module()
@@ -58,8 +75,9 @@ def udp_warp_matrices(center, scale, rot_deg, output_size) -> torch.Tensor:
     return mat.to(torch.float32).to(torch.float64)  # mmpose keeps the matrix in float32
 
 
-def warp_images(images, mats, output_size) -> torch.Tensor:
-    """Bilinear affine warp of differently sized CHW images into one (B, C, h, w) float batch (zeros outside)."""
+def warp_images(images, mats, output_size, flips=None) -> torch.Tensor:
+    """Bilinear affine warp of differently sized CHW images into one (B, C, h, w) float batch (zeros outside).
+    `mats` map the (horizontally mirrored, where `flips`) image to the output."""
     w, h = output_size
     hmax, wmax = max(i.shape[1] for i in images), max(i.shape[2] for i in images)
     batch = torch.zeros(len(images), images[0].shape[0], hmax, wmax, device=mats.device)
@@ -69,6 +87,9 @@ def warp_images(images, mats, output_size) -> torch.Tensor:
                             torch.arange(w, device=mats.device, dtype=torch.float64), indexing="ij")
     dst = torch.stack([xs, ys], -1).reshape(1, -1, 2) - mats[:, None, :, 2]
     src = torch.einsum("bij,bnj->bni", torch.linalg.inv(mats[:, :, :2]), dst)  # output pixel -> source pixel
+    if flips is not None:  # a mirrored image's column x is the original's column (width - 1 - x)
+        widths = torch.tensor([i.shape[2] for i in images], dtype=src.dtype, device=src.device)
+        src[..., 0] = torch.where(flips[:, None], widths[:, None] - 1 - src[..., 0], src[..., 0])
     grid = torch.stack([2 * src[..., 0] / (wmax - 1) - 1, 2 * src[..., 1] / (hmax - 1) - 1], -1)
     grid = grid.reshape(len(images), h, w, 2).to(batch.dtype)
     return F.grid_sample(batch, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
@@ -119,7 +140,8 @@ class DeviceTopdownPreprocessor(PoseDataPreprocessor):
         w, h = self.input_size
         scale = fix_aspect_ratio(stack("bbox_scale"), w / h)
         mats = udp_warp_matrices(stack("bbox_center"), scale, stack("bbox_rotation"), self.input_size)
-        warped = warp_images(images, mats, self.input_size)
+        flips = torch.tensor([bool(m.get("flip")) for m in meta], device=dev)
+        warped = warp_images(images, mats, self.input_size, flips)
         kpts = stack("raw_keypoints").to(torch.float32).to(torch.float64)
         kpts = torch.einsum("bij,bkj->bki", mats[:, :, :2], kpts) + mats[:, None, :, 2]
         factor = torch.tensor([(w - 1) / (self.heatmap_size[0] - 1), (h - 1) / (self.heatmap_size[1] - 1)],

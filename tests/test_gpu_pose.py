@@ -10,7 +10,7 @@ import torch
 from bench.cli import main
 
 
-def _cpu_and_packed(toy_pose_small, n=4, seed=0):
+def _cpu_and_packed(toy_pose_small, n=6, seed=0):
     from mmengine.registry import init_default_scope
     from mmpose.registry import DATASETS, TRANSFORMS
 
@@ -26,17 +26,23 @@ def _cpu_and_packed(toy_pose_small, n=4, seed=0):
                                             dict(type="RandomBBoxTransform", rotate_factor=40.0, rotate_prob=1.0))]
     cpu = [TRANSFORMS.build(t) for t in (dict(type="TopdownAffine", input_size=codec["input_size"], use_udp=True),
                                          dict(type="GenerateTarget", encoder=codec))]
-    pack = TRANSFORMS.build(dict(type="PackForDeviceTargets"))
+    device_side = [TRANSFORMS.build(t) for t in (dict(type="LoadImage"), dict(type="GetBBoxCenterScale"),
+                                                 dict(type="DeferredImageFlip", direction="horizontal"),
+                                                 dict(type="RandomBBoxTransform", rotate_factor=40.0, rotate_prob=1.0),
+                                                 dict(type="PackForDeviceTargets"))]
     np.random.seed(seed)
     refs, packed = [], []
-    for i in range(n):
+    for i in range(n):  # the same random draws on both paths
+        state = np.random.get_state()
         results = copy.deepcopy(ds.get_data_info(i % len(ds)))
-        for t in shared:
-            results = t(results)
-        packed.append(pack(copy.deepcopy(results)))
-        for t in cpu:
+        for t in shared + cpu:
             results = t(results)
         refs.append(results)
+        np.random.set_state(state)
+        item = copy.deepcopy(ds.get_data_info(i % len(ds)))
+        for t in device_side:
+            item = t(item)
+        packed.append(item)
     return codec, refs, packed
 
 
@@ -82,4 +88,5 @@ def test_gpu_pipeline_through_the_cli(toy_pose_small, tmp_path, capsys):
     assert row["status"] == "ok" and row["config"]["model"]["data_preprocessor"]["type"] == "DeviceTopdownPreprocessor"
     steps = [t["type"] for t in row["config"]["train_dataloader"]["dataset"]["pipeline"]]
     assert steps[-1] == "PackForDeviceTargets" and "TopdownAffine" not in steps and "GenerateTarget" not in steps
+    assert "DeferredImageFlip" in steps and "RandomFlip" not in steps
     assert all(np.isfinite(v) for v in row["extra"]["losses"]["loss_kpt"])

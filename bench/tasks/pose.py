@@ -116,8 +116,8 @@ class PoseTask(Task):
 
 
 def device_targets(cfg) -> None:
-    """Switch the training pipeline to `bench.gpu_pose`: mmpose's transforms up to TopdownAffine on the CPU, the
-    warp and the UDP heatmaps on the device (DeviceTopdownPreprocessor)."""
+    """Switch the training pipeline to `bench.gpu_pose`: mmpose's transforms up to TopdownAffine on the CPU (the flip
+    leaving the image alone), the mirror, warp and UDP heatmaps on the device (DeviceTopdownPreprocessor)."""
     import bench.gpu_pose  # noqa: F401
 
     pipeline = cfg.train_dataloader.dataset.pipeline
@@ -129,8 +129,12 @@ def device_targets(cfg) -> None:
                 "use_udp"):
         raise BenchError("--gpu-pipeline covers TopdownAffine(use_udp=True) + the Gaussian UDPHeatmap codec; this "
                          "protocol's pipeline differs: run without --gpu-pipeline")
-    cfg.train_dataloader.dataset.pipeline = pipeline[:steps.index("TopdownAffine")] + [
-        dict(type="PackForDeviceTargets")]
+    flips = [t for t in pipeline if t["type"] == "RandomFlip"]
+    if any(t.get("direction", "horizontal") not in ("horizontal", ["horizontal"]) for t in flips):
+        raise BenchError("--gpu-pipeline mirrors images horizontally only; this protocol flips otherwise")
+    cpu = [dict(t, type="DeferredImageFlip") if t["type"] == "RandomFlip" else t
+           for t in pipeline[:steps.index("TopdownAffine")]]
+    cfg.train_dataloader.dataset.pipeline = cpu + [dict(type="PackForDeviceTargets")]
     pre = cfg.model.data_preprocessor
     cfg.model.data_preprocessor = dict(pre, type="DeviceTopdownPreprocessor", input_size=encoder["input_size"],
                                        heatmap_size=encoder["heatmap_size"], sigma=encoder["sigma"])
