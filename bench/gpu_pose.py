@@ -3,8 +3,9 @@
 The CPU keeps decoding and drawing the random parameters with mmpose's own transforms (LoadImage,
 GetBBoxCenterScale, RandomFlip, RandomHalfBody, RandomBBoxTransform) and packs the raw image with the box and
 keypoints (`PackForDeviceTargets`). `DeviceTopdownPreprocessor` then does, on the device, what mmpose's
-TopdownAffine (UDP warp matrix, bilinear warp: `grid_sample` instead of cv2.warpAffine) and GenerateTarget with the
-UDPHeatmap codec (Gaussian, the same integer window arithmetic) do per image on the CPU, mirrors the flipped
+TopdownAffine (UDP or standard warp matrix, bilinear warp: `grid_sample` instead of cv2.warpAffine) and
+GenerateTarget with the UDPHeatmap or MSRAHeatmap codec (Gaussian, the same integer window arithmetic) do per image
+on the CPU, mirrors the flipped
 samples inside the same warp, and normalises the batch.
 Evaluation keeps mmpose's CPU pipeline."""
 import math
@@ -75,6 +76,20 @@ def udp_warp_matrices(center, scale, rot_deg, output_size) -> torch.Tensor:
     return mat.to(torch.float32).to(torch.float64)  # mmpose keeps the matrix in float32
 
 
+def msra_warp_matrices(center, scale, rot_deg, output_size) -> torch.Tensor:
+    """(B, 2, 3) warp matrices as mmpose's get_warp_matrix builds them from three points: a similarity taking the
+    box centre to the output centre, the box width to the output width, rotated by -rot."""
+    w, h = output_size
+    rot = torch.deg2rad(rot_deg)
+    s = w / scale[:, 0]
+    cos, sin = torch.cos(rot) * s, torch.sin(rot) * s
+    mat = torch.zeros(len(center), 2, 3, dtype=torch.float64, device=center.device)
+    mat[:, 0, 0], mat[:, 0, 1], mat[:, 1, 0], mat[:, 1, 1] = cos, sin, -sin, cos
+    mat[:, 0, 2] = w / 2 - (cos * center[:, 0] + sin * center[:, 1])
+    mat[:, 1, 2] = h / 2 - (-sin * center[:, 0] + cos * center[:, 1])
+    return mat
+
+
 def warp_images(images, mats, output_size, flips=None) -> torch.Tensor:
     """Bilinear affine warp of differently sized CHW images into one (B, C, h, w) float batch (zeros outside).
     `mats` map the (horizontally mirrored, where `flips`) image to the output."""
@@ -95,9 +110,10 @@ def warp_images(images, mats, output_size, flips=None) -> torch.Tensor:
     return F.grid_sample(batch, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
 
 
-def udp_heatmaps(keypoints, visible, heatmap_size, sigma):
-    """UDP Gaussian heatmaps (B, K, H, W) and keypoint weights (B, K) from heatmap-space keypoints (B, K, 2), with
-    mmpose's generate_udp_gaussian_heatmaps window arithmetic (truncating casts, a 3-sigma window)."""
+def gaussian_heatmaps(keypoints, visible, heatmap_size, sigma, udp=True):
+    """Gaussian heatmaps (B, K, H, W) and keypoint weights (B, K) from heatmap-space keypoints (B, K, 2), with the
+    window arithmetic of mmpose's generate_udp_gaussian_heatmaps (`udp`: the peak at the sub-pixel keypoint) or
+    generate_gaussian_heatmaps (MSRA: the peak at the rounded keypoint): truncating casts, a 3-sigma window."""
     W, H = heatmap_size
     radius = sigma * 3
     gsize = 2 * radius + 1
@@ -107,7 +123,7 @@ def udp_heatmaps(keypoints, visible, heatmap_size, sigma):
     outside = (lo[..., 0] >= W) | (lo[..., 1] >= H) | (hi[..., 0] < 0) | (hi[..., 1] < 0)
     labelled = visible >= 0.5
     weights = torch.where(labelled & outside, torch.zeros_like(visible), visible)
-    centre = math.floor(gsize / 2) + keypoints - mu  # the Gaussian's centre inside its window
+    centre = math.floor(gsize / 2) + ((keypoints - mu) if udp else torch.zeros_like(keypoints))  # peak in window
     u = torch.arange(W, device=keypoints.device, dtype=keypoints.dtype)
     v = torch.arange(H, device=keypoints.device, dtype=keypoints.dtype)
     dx = u - lo[..., 0:1] - centre[..., 0:1]  # (B, K, W)
@@ -125,9 +141,10 @@ def udp_heatmaps(keypoints, visible, heatmap_size, sigma):
 class DeviceTopdownPreprocessor(PoseDataPreprocessor):
     """Training batches: warp + UDP heatmap targets + normalisation on the device; evaluation: mmpose's own."""
 
-    def __init__(self, input_size, heatmap_size, sigma, **kwargs):
+    def __init__(self, input_size, heatmap_size, sigma, udp=True, **kwargs):
         super().__init__(**kwargs)
         self.input_size, self.heatmap_size, self.sigma = tuple(input_size), tuple(heatmap_size), sigma
+        self.udp = udp  # UDPHeatmap + TopdownAffine(use_udp=True), else MSRAHeatmap + TopdownAffine
 
     def targets(self, images, samples):
         """(warped float BGR batch, heatmaps, keypoint weights, input-space keypoints) for packed samples."""
@@ -139,14 +156,17 @@ class DeviceTopdownPreprocessor(PoseDataPreprocessor):
 
         w, h = self.input_size
         scale = fix_aspect_ratio(stack("bbox_scale"), w / h)
-        mats = udp_warp_matrices(stack("bbox_center"), scale, stack("bbox_rotation"), self.input_size)
+        matrices = udp_warp_matrices if self.udp else msra_warp_matrices
+        mats = matrices(stack("bbox_center"), scale, stack("bbox_rotation"), self.input_size)
         flips = torch.tensor([bool(m.get("flip")) for m in meta], device=dev)
         warped = warp_images(images, mats, self.input_size, flips)
         kpts = stack("raw_keypoints").to(torch.float32).to(torch.float64)
         kpts = torch.einsum("bij,bkj->bki", mats[:, :, :2], kpts) + mats[:, None, :, 2]
-        factor = torch.tensor([(w - 1) / (self.heatmap_size[0] - 1), (h - 1) / (self.heatmap_size[1] - 1)],
+        one = 1 if self.udp else 0  # UDP measures sizes in pixel intervals
+        factor = torch.tensor([(w - one) / (self.heatmap_size[0] - one), (h - one) / (self.heatmap_size[1] - one)],
                               dtype=torch.float64, device=dev)
-        heat, weights = udp_heatmaps(kpts / factor, stack("raw_keypoints_visible"), self.heatmap_size, self.sigma)
+        heat, weights = gaussian_heatmaps(kpts / factor, stack("raw_keypoints_visible"), self.heatmap_size,
+                                          self.sigma, self.udp)
         return warped, heat, weights.to(torch.float32), kpts
 
     def forward(self, data, training=False):

@@ -10,7 +10,11 @@ import torch
 from bench.cli import main
 
 
-def _cpu_and_packed(toy_pose_small, n=6, seed=0):
+CODECS = {"udp": dict(type="UDPHeatmap", input_size=(96, 128), heatmap_size=(24, 32), sigma=1.5),
+          "msra": dict(type="MSRAHeatmap", input_size=(96, 128), heatmap_size=(24, 32), sigma=2.0)}
+
+
+def _cpu_and_packed(toy_pose_small, kind, n=6, seed=0):
     from mmengine.registry import init_default_scope
     from mmpose.registry import DATASETS, TRANSFORMS
 
@@ -20,11 +24,12 @@ def _cpu_and_packed(toy_pose_small, n=6, seed=0):
     ds = DATASETS.build(dict(type="CocoDataset", data_root=str(toy_pose_small), data_mode="topdown",
                              ann_file="annotations/person_keypoints_train2017.json",
                              data_prefix=dict(img="train2017/"), pipeline=[]))
-    codec = dict(type="UDPHeatmap", input_size=(96, 128), heatmap_size=(24, 32), sigma=1.5)
+    codec = CODECS[kind]
     shared = [TRANSFORMS.build(t) for t in (dict(type="LoadImage"), dict(type="GetBBoxCenterScale"),
                                             dict(type="RandomFlip", direction="horizontal"),
                                             dict(type="RandomBBoxTransform", rotate_factor=40.0, rotate_prob=1.0))]
-    cpu = [TRANSFORMS.build(t) for t in (dict(type="TopdownAffine", input_size=codec["input_size"], use_udp=True),
+    cpu = [TRANSFORMS.build(t) for t in (dict(type="TopdownAffine", input_size=codec["input_size"],
+                                              use_udp=kind == "udp"),
                                          dict(type="GenerateTarget", encoder=codec))]
     device_side = [TRANSFORMS.build(t) for t in (dict(type="LoadImage"), dict(type="GetBBoxCenterScale"),
                                                  dict(type="DeferredImageFlip", direction="horizontal"),
@@ -46,12 +51,13 @@ def _cpu_and_packed(toy_pose_small, n=6, seed=0):
     return codec, refs, packed
 
 
-def test_device_targets_equal_mmpose_cpu_pipeline(toy_pose_small):
+@pytest.mark.parametrize("kind", ["udp", "msra"])
+def test_device_targets_equal_mmpose_cpu_pipeline(kind, toy_pose_small):
     from bench.gpu_pose import DeviceTopdownPreprocessor
 
-    codec, refs, packed = _cpu_and_packed(toy_pose_small)
+    codec, refs, packed = _cpu_and_packed(toy_pose_small, kind)
     pre = DeviceTopdownPreprocessor(input_size=codec["input_size"], heatmap_size=codec["heatmap_size"],
-                                    sigma=codec["sigma"], mean=[0, 0, 0], std=[1, 1, 1])
+                                    sigma=codec["sigma"], udp=kind == "udp", mean=[0, 0, 0], std=[1, 1, 1])
     warped, heat, weights, kpts = pre.targets([p["inputs"] for p in packed], [p["data_samples"] for p in packed])
     for i, ref in enumerate(refs):
         assert np.allclose(kpts[i].numpy(), ref["transformed_keypoints"][0, :, :2], atol=1e-3)
@@ -63,16 +69,18 @@ def test_device_targets_equal_mmpose_cpu_pipeline(toy_pose_small):
     assert any(r["flip"] for r in refs) and all(abs(r["bbox_rotation"][0]) > 0 for r in refs)  # both paths used
 
 
-def test_heatmap_window_arithmetic_near_borders():
+@pytest.mark.parametrize("udp", [True, False])
+def test_heatmap_window_arithmetic_near_borders(udp):
     """Keypoints near and beyond the edges: mmpose's truncating casts and 3-sigma window, pasted by hand."""
-    from mmpose.codecs.utils import generate_udp_gaussian_heatmaps
+    from mmpose.codecs.utils import generate_gaussian_heatmaps, generate_udp_gaussian_heatmaps
 
-    from bench.gpu_pose import udp_heatmaps
+    from bench.gpu_pose import gaussian_heatmaps
 
     kpts = np.array([[[0.3, 1.7], [2.2, 30.9], [-3.0, 5.0], [23.6, -0.4], [-9.0, 4.0], [11.5, 12.5]]])
     vis = np.array([[1.0, 1.0, 1.0, 1.0, 1.0, 0.0]])
-    ref_heat, ref_w = generate_udp_gaussian_heatmaps((24, 32), kpts, vis, 1.5)
-    heat, w = udp_heatmaps(torch.tensor(kpts), torch.tensor(vis), (24, 32), 1.5)
+    reference = generate_udp_gaussian_heatmaps if udp else generate_gaussian_heatmaps
+    ref_heat, ref_w = reference((24, 32), kpts, vis, 1.5)
+    heat, w = gaussian_heatmaps(torch.tensor(kpts), torch.tensor(vis), (24, 32), 1.5, udp)
     assert np.allclose(heat[0].numpy(), ref_heat, atol=1e-6)
     assert np.array_equal(w.numpy(), ref_w)
 

@@ -117,18 +117,20 @@ class PoseTask(Task):
 
 def device_targets(cfg) -> None:
     """Switch the training pipeline to `bench.gpu_pose`: mmpose's transforms up to TopdownAffine on the CPU (the flip
-    leaving the image alone), the mirror, warp and UDP heatmaps on the device (DeviceTopdownPreprocessor)."""
+    leaving the image alone), the mirror, warp and heatmaps on the device (DeviceTopdownPreprocessor)."""
     import bench.gpu_pose  # noqa: F401
 
     pipeline = cfg.train_dataloader.dataset.pipeline
     steps = [t["type"] for t in pipeline]
     target = next((t for t in pipeline if t["type"] == "GenerateTarget"), None)
     encoder = (target or {}).get("encoder", {})
-    if "TopdownAffine" not in steps or encoder.get("type") != "UDPHeatmap" or \
-            encoder.get("heatmap_type", "gaussian") != "gaussian" or not pipeline[steps.index("TopdownAffine")].get(
-                "use_udp"):
-        raise BenchError("--gpu-pipeline covers TopdownAffine(use_udp=True) + the Gaussian UDPHeatmap codec; this "
-                         "protocol's pipeline differs: run without --gpu-pipeline")
+    udp = encoder.get("type") == "UDPHeatmap"
+    if "TopdownAffine" not in steps or encoder.get("type") not in ("UDPHeatmap", "MSRAHeatmap") or \
+            encoder.get("heatmap_type", "gaussian") != "gaussian" or encoder.get("unbiased") or \
+            bool(pipeline[steps.index("TopdownAffine")].get("use_udp")) != udp:
+        raise BenchError("--gpu-pipeline covers TopdownAffine + GenerateTarget with the Gaussian UDPHeatmap "
+                         "(use_udp=True) or MSRAHeatmap codec; this protocol's pipeline differs: run without "
+                         "--gpu-pipeline")
     flips = [t for t in pipeline if t["type"] == "RandomFlip"]
     if any(t.get("direction", "horizontal") not in ("horizontal", ["horizontal"]) for t in flips):
         raise BenchError("--gpu-pipeline mirrors images horizontally only; this protocol flips otherwise")
@@ -137,4 +139,4 @@ def device_targets(cfg) -> None:
     cfg.train_dataloader.dataset.pipeline = cpu + [dict(type="PackForDeviceTargets")]
     pre = cfg.model.data_preprocessor
     cfg.model.data_preprocessor = dict(pre, type="DeviceTopdownPreprocessor", input_size=encoder["input_size"],
-                                       heatmap_size=encoder["heatmap_size"], sigma=encoder["sigma"])
+                                       heatmap_size=encoder["heatmap_size"], sigma=encoder["sigma"], udp=udp)
