@@ -3,7 +3,6 @@
 Written once, registered in the mmdet and mmseg model registries (detection and segmentation necks)."""
 from typing import List, Sequence, Tuple
 
-import torch
 from mmengine.model import BaseModule
 from torch import nn
 

@@ -62,18 +62,19 @@ def configure(cfg, device: str, n: int) -> None:
     cfg.model_wrapper_cfg = wrapper
 
 
-def all_mean(value: float) -> float:
-    """The mean of a scalar over the process group (the value itself outside one)."""
+def all_mean(values):
+    """Element-wise means of a list of scalars over the process group, in one all-reduce (the values themselves
+    outside one)."""
     import torch
     import torch.distributed as dist
 
-    if not (dist.is_available() and dist.is_initialized()):
-        return value
-    t = torch.tensor([float(value)], dtype=torch.float64)
+    if not values or not (dist.is_available() and dist.is_initialized()):
+        return list(values)
+    t = torch.tensor([float(v) for v in values], dtype=torch.float64)
     if dist.get_backend() == "nccl":
         t = t.cuda()
     dist.all_reduce(t)
-    return float(t.item()) / dist.get_world_size()
+    return (t / dist.get_world_size()).tolist()
 
 
 def unwrap(model):

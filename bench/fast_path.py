@@ -2,7 +2,8 @@
 persistent workers, channels-last for convolutional backbones, and optional `torch.compile` of the backbone."""
 from backbones.spec import BackboneSpec
 
-TRANSFORMER_ARCHS = ("swin", "swinv2", "vit", "beit", "plugin")
+# transformers (their only conv is the stem) and plug-ins of unknown make keep the default layout
+KEEP_LAYOUT_ARCHS = ("swin", "swinv2", "vit", "beit", "plugin")
 
 
 def cuda_fast_path(cfg, spec: BackboneSpec) -> None:
@@ -21,7 +22,7 @@ def cuda_fast_path(cfg, spec: BackboneSpec) -> None:
 
 def is_convolutional(spec: BackboneSpec) -> bool:
     """Backbones whose convolutions gain from channels-last (not the transformers, whose only conv is the stem)."""
-    if spec.arch in TRANSFORMER_ARCHS:
+    if spec.arch in KEEP_LAYOUT_ARCHS:
         return False
     return not any(k in spec.name.lower() for k in ("vit", "swin", "deit", "beit", "eva", "former"))
 

@@ -31,10 +31,10 @@ class ThroughputHook(Hook):
             self.seconds += time.perf_counter() - self._start
             batch = len(data_batch.get("inputs", next(iter(data_batch.values())))) if data_batch else 0
             self.images += batch * world_size()
-        for key, value in (outputs or {}).items():
-            if key.startswith("loss"):
-                value = all_mean(float(value.detach() if hasattr(value, "detach") else value))
-                self.losses.setdefault(key, []).append(round(value, 6))
+        losses = {k: float(v.detach() if hasattr(v, "detach") else v) for k, v in (outputs or {}).items()
+                  if k.startswith("loss")}
+        for key, value in zip(losses, all_mean(list(losses.values()))):
+            self.losses.setdefault(key, []).append(round(value, 6))
 
     @property
     def images_per_second(self):

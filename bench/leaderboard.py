@@ -113,9 +113,10 @@ def add_group_averages(table: pd.DataFrame, df: pd.DataFrame, groups) -> pd.Data
     """Per group (a dataset tag such as `semantic`), columns `<task>/[<group>]/avg/<protocol>/<schedule>`: a
     backbone's mean over the group's datasets of its per-dataset means (over seeds), with `n` = the number of
     datasets. Empty for a backbone that lacks any dataset of the group that another backbone has."""
-    unknown = sorted(set(groups) - set(known_groups()))
+    known = known_groups()
+    unknown = sorted(set(groups) - set(known))
     if unknown:
-        raise BenchError(f"--group-average {', '.join(unknown)}: unknown group; known: {', '.join(known_groups())}")
+        raise BenchError(f"--group-average {', '.join(unknown)}: unknown group; known: {', '.join(known)}")
     per = df.groupby(["backbone", "task", "dataset", "protocol", "schedule"])["value"].mean().reset_index()
     per["tags"] = [dataset_tags(t, d) for t, d in zip(per["task"], per["dataset"])]
     meta = {b: _partner(b) for b in table["backbone"]}

@@ -18,10 +18,13 @@ def run_cmd(args) -> int:
                   batch_size=args.batch_size, seed=args.seed, device=args.device, work_dir=args.work_dir,
                   cfg_options=args.cfg_options or {}, bbox_file=args.bbox_file, allow_missing=args.allow_missing,
                   eval_only=args.eval_only, checkpoint=args.checkpoint, fresh=args.force,
-                  oom_halvings=args.oom_halvings, compile=args.compile,
-                  gpu_pipeline=args.gpu_pipeline, reinit_last_layers=args.reinit_last_layers, img_size=tuple(args.img_size) if args.img_size else None)
+                  oom_halvings=args.oom_halvings, compile=args.compile, gpu_pipeline=args.gpu_pipeline,
+                  reinit_last_layers=args.reinit_last_layers,
+                  img_size=tuple(args.img_size) if args.img_size else None)
     if args.eval_only and not args.checkpoint:
         raise BenchError("--eval-only needs --checkpoint PATH (a fine-tuned model from `bench run`)")
+    if args.gpus < 1:
+        raise BenchError(f"--gpus {args.gpus}: pass 1 or more")
     plan = Plan(run)
     results = Path(args.results or paths.results_dir())
     if args.print_config:
@@ -34,8 +37,6 @@ def run_cmd(args) -> int:
                           "results": str(results), "config": str(plan.task.config_path(run.dataset, run.protocol)),
                           "device": plan.device}, indent=2))
         return 0
-    if args.gpus < 1:
-        raise BenchError(f"--gpus {args.gpus}: pass 1 or more")
     from bench import distributed
 
     if distributed.is_worker():  # one of the --gpus N processes: the launching process checked the cell

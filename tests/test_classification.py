@@ -1,6 +1,5 @@
 """Classification (fgvc): official-format readers on hand-written fixtures, both protocols end to end through the
 CLI, learnability, the linear-probe feature cache."""
-import json
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +7,7 @@ import pytest
 
 from backbones.errors import BenchError
 from bench.cli import main
+from cli_run import bench_run
 from bench.datasets.fgvc import read_aircraft, read_cars, read_cub
 
 TINY_CNN = "timm:resnet18"
@@ -115,12 +115,7 @@ def test_toy_layouts_read_back(dataset, tmp_path):
 
 
 def _run(args, tmp_path, capsys, results=None):
-    results = results or tmp_path / "results"
-    code = main(["run", "--results", str(results), "--device", "cpu", "--work-dir", str(tmp_path / "work"), *args])
-    out = capsys.readouterr()
-    assert code == 0, out.err[-3000:]
-    rows = sorted((results / "classification").glob("*.json"), key=lambda p: p.stat().st_mtime)
-    return json.loads(rows[-1].read_text()), out.out
+    return bench_run(args, results or tmp_path / "results", capsys, tmp_path / "work")
 
 
 def test_finetune_learns_fine_grained_toy(toy_cub, tmp_path, capsys):

@@ -11,6 +11,7 @@ import torch
 
 from backbones.errors import BenchError
 from bench.cli import main
+from cli_run import bench_run
 from bench.datasets.depth import read_pairs
 
 TINY_CNN = "timm:resnet18"
@@ -119,11 +120,7 @@ def test_full_config_one_step(dataset, backbone, size, tmp_path):
 
 
 def _run(args, tmp_path, capsys):
-    results = tmp_path / "results"
-    code = main(["run", "--results", str(results), "--device", "cpu", "--work-dir", str(tmp_path / "work"), *args])
-    out = capsys.readouterr()
-    assert code == 0, out.err[-3000:]
-    return json.loads(next((results / "depth").glob("*.json")).read_text())
+    return bench_run(args, tmp_path / "results", capsys, tmp_path / "work")[0]
 
 
 def test_kitti_end_to_end(tmp_path, capsys):

@@ -5,19 +5,16 @@ from pathlib import Path
 import pytest
 
 from bench.cli import main
+from cli_run import bench_run
 from official_layouts import save_simmim_container, swin_state
 
 TINY = "timm:vit_tiny_patch16_224"
 
 
 def _run(args, tmp_path, capsys):
-    results = tmp_path / "results"
-    code = main(["run", "--results", str(results), "--device", "cpu", "--work-dir", str(tmp_path / "work"), *args])
-    out = capsys.readouterr()
-    assert code == 0, out.err[-3000:]
-    rows = list((results / "pose").glob("*.json"))
-    assert len(rows) == 1
-    return json.loads(rows[0].read_text())
+    row, _ = bench_run(args, tmp_path / "results", capsys, tmp_path / "work")
+    assert len(list((tmp_path / "results" / "pose").glob("*.json"))) == 1
+    return row
 
 
 def _cocoeval_ap(ann_file, pred_file):

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from bench.cli import main
+from cli_run import bench_run
 
 N_CLASSES = 150
 
@@ -23,11 +24,7 @@ def toy_ade(tmp_path_factory):
 
 
 def _run(args, tmp_path, capsys):
-    results = tmp_path / "results"
-    code = main(["run", "--results", str(results), "--device", "cpu", "--work-dir", str(tmp_path / "work"), *args])
-    out = capsys.readouterr()
-    assert code == 0, out.err[-3000:]
-    return json.loads(next((results / "segmentation").glob("*.json")).read_text())
+    return bench_run(args, tmp_path / "results", capsys, tmp_path / "work")[0]
 
 
 def confusion_miou(pairs):

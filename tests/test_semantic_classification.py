@@ -10,6 +10,7 @@ import pytest
 
 from backbones.errors import BenchError
 from bench.cli import main
+from cli_run import bench_run
 from bench.datasets import semantic
 
 TINY_CNN = "timm:resnet18"
@@ -145,11 +146,7 @@ def test_toy_layouts_read_back(dataset, tmp_path):
 
 
 def _run(args, results, capsys):
-    code = main(["run", "--results", str(results), "--device", "cpu", "--work-dir", str(results / "work"), *args])
-    out = capsys.readouterr()
-    assert code == 0, out.err[-3000:]
-    rows = sorted((results / "classification").glob("*.json"), key=lambda p: p.stat().st_mtime)
-    return json.loads(rows[-1].read_text())
+    return bench_run(args, results, capsys)[0]
 
 
 @pytest.mark.parametrize("dataset", ["cifar10", "pets"])

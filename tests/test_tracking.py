@@ -1,8 +1,6 @@
 """Single-object tracking: readers on hand-written GOT-10k / LaSOT / TrackingNet fixtures, metrics equal to the
 got10k toolkit's on toy sequences, a trained tracker beating the 'box stays where it started' baseline through the
 CLI (untrained: it does not), submission formats and metrics through the CLI, bad inputs."""
-import json
-import os
 import zipfile
 from pathlib import Path
 
@@ -11,8 +9,9 @@ import pytest
 
 from backbones.errors import BenchError
 from bench.cli import main
+from cli_run import bench_run
 from bench.datasets.tracking import read_got10k, read_lasot, read_trackingnet
-from bench.tracking_metrics import got10k_metrics, ope_curves, ope_metrics, static_baseline
+from bench.tracking_metrics import got10k_metrics, ope_curves, ope_metrics
 
 BACKBONE = "demo-random"
 
@@ -150,10 +149,7 @@ def test_normalised_precision_by_hand():
 
 
 def _run(args, results, capsys):
-    code = main(["run", "--results", str(results), "--device", "cpu", "--work-dir", str(results / "work"), *args])
-    out = capsys.readouterr()
-    assert code == 0, out.err[-3000:]
-    return json.loads(next((results / "tracking").glob("*.json")).read_text()), out.out
+    return bench_run(args, results, capsys)
 
 
 def test_trained_tracker_beats_static_box(toy_got10k, tmp_path, capsys):

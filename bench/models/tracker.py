@@ -160,10 +160,10 @@ class SiameseTracker(BaseModel):
         self.register_buffer("grid", torch.stack([cx.flatten(), cy.flatten()], -1), persistent=False)
 
     def _tokens(self, img, n):
+        img = img.float()
         if img.shape[-1] != self.search_size and not self.dynamic:  # fixed-size backbones see the template enlarged
-            img = F.interpolate(img.float(), size=(self.search_size, self.search_size), mode="bilinear",
-                                align_corners=False)
-        feat = self.backbone((img.float() - self.mean) / self.std)[-1]
+            img = F.interpolate(img, size=(self.search_size, self.search_size), mode="bilinear", align_corners=False)
+        feat = self.backbone((img - self.mean) / self.std)[-1]
         if feat.shape[-1] != n or feat.shape[-2] != n:
             feat = F.adaptive_avg_pool2d(feat, n)
         return self.proj(feat.flatten(2).transpose(1, 2))

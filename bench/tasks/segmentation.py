@@ -27,7 +27,14 @@ class SegmentationTask(Task):
     metrics = ("mIoU", "aAcc", "mAcc", "mIoU_msflip", "aAcc_msflip", "mAcc_msflip")
 
     def _pairs(self, data_root: Path, split: str):
-        """(image, label map) names of one split; every image needs its png."""
+        """(image, label map) names of one split; every image needs its png. Read once per run."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if (data_root, split) not in memo:
+            memo[(data_root, split)] = self._scan(data_root, split)
+        return memo[(data_root, split)]
+
+    @staticmethod
+    def _scan(data_root: Path, split: str):
         img_dir, ann_dir = (data_root / p for p in SPLITS[split])
         images = sorted(p.stem for p in img_dir.glob("*.jpg"))
         labels = {p.stem for p in ann_dir.glob("*.png")}

@@ -1,0 +1,16 @@
+"""`bench run` through the CLI for the end-to-end tests: CPU, a results folder, the newest row back."""
+import json
+
+from bench.cli import main
+from bench.tasks import get_task
+
+
+def bench_run(args, results, capsys, work_dir=None):
+    """Run `bench run ARGS` on the CPU into `results`; assert it succeeded; return (newest row of the task, stdout)."""
+    code = main(["run", "--results", str(results), "--device", "cpu", "--work-dir",
+                 str(work_dir or results / "work"), *args])
+    out = capsys.readouterr()
+    assert code == 0, out.err[-3000:]
+    task = get_task(args[args.index("--task") + 1]).name
+    rows = sorted((results / task).glob("*.json"), key=lambda p: p.stat().st_mtime)
+    return json.loads(rows[-1].read_text()), out.out
