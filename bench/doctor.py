@@ -40,6 +40,10 @@ def collect() -> dict:
         report["device"] = torch.cuda.get_device_name(0) if report["cuda"] else "cpu"
     except Exception:
         report["cuda"], report["device"] = False, None
+    from bench.lockfile import LOCK_PATH, drift, lock_sha256
+
+    report["lock"] = {"path": str(LOCK_PATH), "sha256": lock_sha256(), "differences": drift()}
+    report["problems"] += [f"lock: {d}" for d in report["lock"]["differences"]]
     report["cache"] = {"weights": str(paths.weights_cache()), "data": str(paths.data_cache()),
                        "results": str(paths.results_dir())}
     return report
@@ -55,6 +59,9 @@ def main(args) -> int:
             print(f"{name:<12} {ver or 'MISSING'}")
         print(f"mmcv ops     {'ok' if report['mmcv_ops'] else 'BROKEN'}")
         print(f"cuda         {report['cuda']} ({report['device']})")
+        lock = report["lock"]
+        print(f"lock         {lock['path']} (sha256 {str(lock['sha256'])[:12]}): "
+              + (f"{len(lock['differences'])} difference(s)" if lock["differences"] else "installed packages match"))
         for key, value in report["cache"].items():
             print(f"{key + ' dir':<12} {value}")
     for problem in report["problems"]:

@@ -119,11 +119,16 @@ def environment(device: str) -> dict:
     import importlib
 
     env = {"python": platform.python_version(), "device": device, "platform": platform.platform()}
-    for name in ("torch", "torchvision", "mmengine", "mmcv", "mmdet", "mmpose", "mmseg", "timm", "numpy"):
+    for name in ("torch", "torchvision", "mmengine", "mmcv", "mmdet", "mmpose", "mmseg", "timm", "numpy", "cv2",
+                 "PIL", "scipy", "pandas"):
         try:
             env[name] = importlib.import_module(name).__version__
         except Exception:
             env[name] = None
+    from bench.lockfile import drift, lock_sha256
+
+    env["lock_sha256"] = lock_sha256()
+    env["lock_differences"] = drift()
     try:
         repo = Path(__file__).resolve().parents[1]
         env["git_commit"] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
