@@ -155,11 +155,12 @@ def _run(args, results, capsys):
 def test_trained_tracker_beats_static_box(toy_got10k, tmp_path, capsys):
     args = ["--backbone", BACKBONE, "--task", "tracking", "--dataset", "got10k", "--protocol", "toy",
             "--data-root", str(toy_got10k)]
-    trained, _ = _run(args + ["--epochs", "8"], tmp_path / "a", capsys)
+    trained, _ = _run(args, tmp_path / "a", capsys)  # the toy protocol's 12 epochs
     untrained, _ = _run(args + ["--epochs", "0"], tmp_path / "b", capsys)
     static = trained["extra"]["static_baseline"]["AO"]
     assert trained["status"] == "ok" and trained["primary_metric"] == "AO" and trained["split"] == "val"
-    assert trained["metrics"]["AO"] > static + 15, (trained["metrics"], static)
+    # measured (2-core CPU): AO 49.7 / 58.4 / 56.2 for seeds 0 / 1 / 2 against 8.7 for the static box
+    assert trained["metrics"]["AO"] > static + 25, (trained["metrics"], static)
     assert untrained["metrics"]["AO"] < static + 5, (untrained["metrics"], static)
     archive = Path(trained["predictions"]["path"])
     names = zipfile.ZipFile(archive).namelist()
@@ -216,7 +217,8 @@ def test_full_config_one_step(backbone, toy_got10k, tmp_path):
 
     cfg = TrackingTask().build_config(RunSpec(backbone=backbone, task="tracking", dataset="got10k",
                                               protocol="swintrack", allow_missing=True), toy_got10k, tmp_path)
-    assert cfg.train_cfg.max_epochs == 300 and cfg.train_dataloader.batch_size == 32
+    assert cfg.train_cfg.max_epochs == 300 and cfg.train_dataloader.batch_size == 64
+    assert (cfg.model.encoder_depth, cfg.model.decoder_depth, cfg.model.dim) == (8, 1, 512)
     assert cfg.train_dataloader.dataset.samples_per_epoch == 131072
     model = MODELS.build(cfg.model).train()
     assert (model.tz, model.sx) == (7, 14)  # stride-16 tokens of the 112 template and the 224 search crop
@@ -225,7 +227,7 @@ def test_full_config_one_step(backbone, toy_got10k, tmp_path):
                    mode="loss")
     loss = sum(losses.values())
     loss.backward()
-    assert torch.isfinite(loss) and set(losses) == {"loss_cls", "loss_giou", "loss_l1"}
+    assert torch.isfinite(loss) and set(losses) == {"loss_cls", "loss_giou"}  # SwinTrack: no L1 term
     unused = [n for n, p in model.backbone.named_parameters() if p.requires_grad and p.grad is None]
     # only what comes after the stride-16 level: Swin's last stage and final norm; every ViT block is used
     assert all(".layers.3." in n or n.endswith("model.norm.weight") or n.endswith("model.norm.bias")

@@ -1,121 +1,43 @@
-"""A SwinTrack-style Siamese transformer tracker on mmengine: template and search crops through the same registry
-backbone (its stride-16 level), a transformer encoder over the concatenated token sets, an IoU-aware
-classification head and a box head on the search tokens; template/search pair sampling with scale and centre
-jitter; one-pass online tracking with a Hanning-window penalty."""
-import math
+"""SwinTrack on mmengine (LitingLin/SwinTrack, `config/SwinTrack/{Tiny,Base}/config.yaml` + `runs.yaml`):
+template and search crops through the same registry backbone (its stride-16 level), an encoder of
+concatenation-based fusion layers (self-attention over [template; search] tokens), one decoder layer (search tokens
+attending to the encoder's [template; search] output), then per search token an IoU-aware score and a box
+(`models/head/mlp.py`: two 3-layer MLPs, the box a sigmoid cx cy w h in the search crop). Training targets follow
+`data/tracking/label/label_generation.py` (every token whose cell the box covers is a positive, all regressing the
+box), the losses `runs.yaml` runner.train.loss (varifocal alpha 0.75 gamma 2 IoU-weighted on the IoU target,
+weight 1.5, over the positives' count; GIoU on the positives weighted by their detached score, weight 1.5, over
+the weights' sum; no L1). Inference: a first-frame template, per frame a search crop around the last box, scores
+blended with a Hanning window."""
 import time
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.dataset import BaseDataset
 from mmengine.model import BaseModel
-from mmengine.registry import DATASETS, FUNCTIONS, MODELS
+from mmengine.registry import MODELS
 from torch import nn
 
 from backbones.mm_bridge import TransferBackbone
+from bench.datasets.tracking_pairs import area_scale, crop_region, read_frame
 
 
-def crop_region(img: np.ndarray, center, side: float, out: int) -> np.ndarray:
-    """The square of `side` pixels around `center`, resized to `out` x `out`; outside the image: the mean colour."""
-    scale = out / side
-    m = np.array([[scale, 0, out / 2 - center[0] * scale], [0, scale, out / 2 - center[1] * scale]], np.float32)
-    fill = tuple(float(c) for c in img.reshape(-1, 3).mean(0))
-    return cv2.warpAffine(img, m, (out, out), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                          borderValue=fill)
-
-
-def region_side(box, factor: float) -> float:
-    """Crop side for an xywh box: `factor` x sqrt(w h) (SwinTrack: 2 for the template, 4 for the search)."""
-    return factor * math.sqrt(max(box[2], 1.0) * max(box[3], 1.0))
-
-
-def _read(path):
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    if img is None:
-        raise FileNotFoundError(f"cannot read frame {path}")
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-
-
-@DATASETS.register_module()
-class TrackingPairs(BaseDataset):
-    """Template/search pairs sampled from training sequences (`bench.datasets.tracking.READERS[dataset]`, split
-    `train`): two visible frames at most `max_gap` apart; the template crop is centred on its box, the search crop
-    on the box jittered in scale (log-normal, `scale_jitter`) and centre (`center_jitter` x sqrt(wh) x U(-.5,.5)).
-    `samples_per_epoch` pairs make an epoch, each drawn afresh from numpy's (run-seeded) random state."""
-
-    def __init__(self, dataset, data_root, template_size=112, search_size=224, template_factor=2.0,
-                 search_factor=4.0, max_gap=100, scale_jitter=0.25, center_jitter=3.0, samples_per_epoch=1000,
-                 flip=True, **kwargs):
-        self.dataset_name, self.samples_per_epoch = dataset, samples_per_epoch
-        self.sizes = (template_size, search_size)
-        self.factors = (template_factor, search_factor)
-        self.max_gap, self.scale_jitter, self.center_jitter, self.flip = max_gap, scale_jitter, center_jitter, flip
-        super().__init__(data_root=data_root, serialize_data=False, **kwargs)
-
-    def load_data_list(self):
-        from pathlib import Path
-
-        from bench.datasets.tracking import READERS
-
-        seqs = READERS[self.dataset_name](Path(self.data_root), "train")
-        self.sequences = []
-        for s in seqs:
-            vis = s.visible if s.visible is not None else np.ones(len(s.frames), bool)
-            vis = vis & (s.boxes[:, 2] > 1) & (s.boxes[:, 3] > 1)
-            if vis.sum() >= 2:
-                self.sequences.append((s, np.flatnonzero(vis)))
-        if not self.sequences:
-            raise ValueError("no training sequence has two frames with a visible target")
-        return [{"index": i} for i in range(self.samples_per_epoch)]
-
-    def __len__(self):
-        return self.samples_per_epoch
-
-    def _crop(self, rng, path, box, which, jitter):
-        size, factor = self.sizes[which], self.factors[which]
-        center = np.array([box[0] + box[2] / 2, box[1] + box[3] / 2])
-        wh = np.array(box[2:4], float)
-        if jitter:
-            wh_j = wh * np.exp(rng.normal(0, self.scale_jitter, 2))
-            center = center + (rng.random(2) - 0.5) * math.sqrt(wh_j.prod()) * self.center_jitter
-        else:
-            wh_j = wh
-        side = factor * math.sqrt(wh_j.prod())
-        img = crop_region(_read(path), center, side, size)
-        x0, y0 = center - side / 2
-        norm = np.array([(box[0] - x0) / side, (box[1] - y0) / side, (box[0] + box[2] - x0) / side,
-                         (box[1] + box[3] - y0) / side], np.float32)  # x1 y1 x2 y2 in [0, 1] of the crop
-        return img, norm
-
-    def __getitem__(self, idx):
-        rng = np.random.default_rng(np.random.randint(0, 2 ** 31 - 1))  # numpy's state: seeded per run / worker
-        seq, frames = self.sequences[rng.integers(len(self.sequences))]
-        t = frames[rng.integers(len(frames))]
-        near = frames[np.abs(frames - t) <= self.max_gap]
-        s = near[rng.integers(len(near))]
-        z, _ = self._crop(rng, seq.frames[t], seq.boxes[t], 0, jitter=False)
-        x, box = self._crop(rng, seq.frames[s], seq.boxes[s], 1, jitter=True)
-        if self.flip and rng.random() < 0.5:
-            z, x = z[:, ::-1], x[:, ::-1]
-            box = np.array([1 - box[2], box[1], 1 - box[0], box[3]], np.float32)
-        return {"template": torch.from_numpy(np.ascontiguousarray(z)).permute(2, 0, 1),
-                "search": torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1),
-                "box": torch.from_numpy(np.clip(box, -0.5, 1.5))}
-
-
-@FUNCTIONS.register_module(name="tracking_collate")
-def collate(batch):
-    return {k: torch.stack([b[k] for b in batch]) for k in batch[0]}
+# cxcywh: SwinTrack's sigmoid box in the search crop; ltrb: sigmoid distances from the token's cell centre to the
+# box sides (translation-equivariant, FCOS-style), which a from-scratch toy model learns in far fewer steps
+BOX_ENCODINGS = ("cxcywh", "ltrb")
 
 
 def _mlp(dim, out):
     return nn.Sequential(nn.Linear(dim, dim), nn.GELU(), nn.Linear(dim, dim), nn.GELU(), nn.Linear(dim, out))
 
 
-def giou_loss(pred, target):
-    """1 - GIoU of x1y1x2y2 boxes."""
+def cxcywh_to_xyxy(box):
+    """cx cy w h -> x1 y1 x2 y2 (last dimension)."""
+    c, half = box[..., :2], box[..., 2:] / 2
+    return torch.cat([c - half, c + half], -1)
+
+
+def giou(pred, target):
+    """(GIoU, IoU) of x1y1x2y2 boxes, row-wise."""
     lt = torch.max(pred[:, :2], target[:, :2])
     rb = torch.min(pred[:, 2:], target[:, 2:])
     inter = (rb - lt).clamp(min=0).prod(1)
@@ -124,40 +46,81 @@ def giou_loss(pred, target):
     union = area_p + area_t - inter
     iou = inter / union.clamp(min=1e-7)
     enclose = (torch.max(pred[:, 2:], target[:, 2:]) - torch.min(pred[:, :2], target[:, :2])).clamp(min=0).prod(1)
-    return 1 - (iou - (enclose - union) / enclose.clamp(min=1e-7)), iou
+    return iou - (enclose - union) / enclose.clamp(min=1e-7), iou
+
+
+def positive_cells(box, n: int, centres=None):
+    """(B, n*n) bool: the cells of an n x n grid that an x1y1x2y2 box in [0, 1] covers (SwinTrack's 'round'
+    assignment: cell indices floor(x1 n) .. floor(x2 n) inclusive, the box clipped to the crop); with `centres`
+    ((n*n, 2) cell centres), the cells whose centre lies inside the box (at least the one holding its centre), the
+    assignment a box encoded as distances from the centre can fit."""
+    if centres is not None:
+        inside = ((centres[None] > box[:, None, :2]) & (centres[None] < box[:, None, 2:])).all(-1)
+        middle = ((box[:, :2] + box[:, 2:]) / 2).clamp(0, 1 - 1e-6).mul(n).floor().long()
+        inside[torch.arange(len(box)), middle[:, 1] * n + middle[:, 0]] = True
+        return inside
+    idx = (box.clamp(0, 1 - 1e-6) * n).floor().long()
+    cells = torch.arange(n, device=box.device)
+    cols = (cells[None] >= idx[:, 0:1]) & (cells[None] <= idx[:, 2:3])
+    rows = (cells[None] >= idx[:, 1:2]) & (cells[None] <= idx[:, 3:4])
+    return (rows[:, :, None] & cols[:, None, :]).flatten(1)
+
+
+class FusionLayer(nn.Module):
+    """Pre-norm attention block: queries attend to `memory` (themselves when None), then an MLP (ratio 4)."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.norm_q, self.norm_kv, self.norm_mlp = nn.LayerNorm(dim), nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+
+    def forward(self, x, memory=None):
+        q = self.norm_q(x)
+        kv = q if memory is None else self.norm_kv(memory)
+        x = x + self.attn(q, kv, kv, need_weights=False)[0]
+        return x + self.mlp(self.norm_mlp(x))
 
 
 @MODELS.register_module()
 class SiameseTracker(BaseModel):
-    """Backbone (stride-16 level) -> linear projection + learned position embeddings -> transformer encoder over
-    [template; search] tokens -> per search token: an IoU-aware score and a box (ltrb distances). Backbones with a
-    fixed input size (all but Swin / SwinV2) take the template crop resized to the search size; its feature map is
-    average-pooled to the template's token grid."""
+    """SwinTrack (module docstring) over any registry backbone. Backbones with a fixed input size (all but Swin /
+    SwinV2) take the template resized to the search size, its feature map average-pooled to the template grid; a
+    linear projection maps the backbone's channels to `dim` (Identity when they match, as in SwinTrack)."""
 
-    def __init__(self, backbone: dict, template_size=112, search_size=224, dim=256, depth=4, heads=8,
-                 loss_weights=(1.0, 2.0, 5.0), mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
+    def __init__(self, backbone: dict, template_size=112, search_size=224, dim=512, encoder_depth=8,
+                 decoder_depth=1, heads=8, loss_weights=(1.5, 1.5), varifocal=(0.75, 2.0), box_encoding="cxcywh",
+                 mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
         super().__init__()
         self.backbone = TransferBackbone(**backbone)
         self.dynamic, self.search_size = backbone.get("dynamic_img_size", False), search_size
         stride = self.backbone.out_strides[-1]
         self.tz, self.sx = template_size // stride, search_size // stride
-        self.proj = nn.Linear(self.backbone.out_channels[-1], dim)
+        channels = self.backbone.out_channels[-1]
+        self.proj = nn.Identity() if channels == dim else nn.Linear(channels, dim)
         self.pos_z = nn.Parameter(torch.zeros(1, self.tz * self.tz, dim))
         self.pos_x = nn.Parameter(torch.zeros(1, self.sx * self.sx, dim))
         nn.init.trunc_normal_(self.pos_z, std=0.02)
         nn.init.trunc_normal_(self.pos_x, std=0.02)
-        layer = nn.TransformerEncoderLayer(dim, heads, 4 * dim, dropout=0.0, activation="gelu", batch_first=True,
-                                           norm_first=True)
-        self.fusion = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+        self.encoder = nn.ModuleList(FusionLayer(dim, heads) for _ in range(encoder_depth))
+        self.decoder = nn.ModuleList(FusionLayer(dim, heads) for _ in range(decoder_depth))
         self.norm = nn.LayerNorm(dim)
         self.cls_head = _mlp(dim, 1)
         self.box_head = _mlp(dim, 4)
-        self.loss_weights = loss_weights
+        for head in (self.cls_head, self.box_head):
+            for m in head:
+                if isinstance(m, nn.Linear):
+                    nn.init.trunc_normal_(m.weight, std=0.02)
+                    nn.init.zeros_(m.bias)
+        self.loss_weights, self.varifocal = tuple(loss_weights), tuple(varifocal)
+        if box_encoding not in BOX_ENCODINGS:
+            raise ValueError(f"box_encoding {box_encoding!r}: choose one of {', '.join(BOX_ENCODINGS)}")
+        self.box_encoding = box_encoding
+        centres = (torch.arange(self.sx) + 0.5) / self.sx
+        cy, cx = torch.meshgrid(centres, centres, indexing="ij")
+        self.register_buffer("grid", torch.stack([cx.flatten(), cy.flatten()], -1), persistent=False)
         self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1) * 255, persistent=False)
         self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1) * 255, persistent=False)
-        centers = (torch.arange(self.sx) + 0.5) / self.sx
-        cy, cx = torch.meshgrid(centers, centers, indexing="ij")
-        self.register_buffer("grid", torch.stack([cx.flatten(), cy.flatten()], -1), persistent=False)
 
     def _tokens(self, img, n):
         img = img.float()
@@ -172,45 +135,52 @@ class SiameseTracker(BaseModel):
         """(score logits (B, S*S), boxes x1y1x2y2 in the search crop's [0, 1] frame (B, S*S, 4))."""
         z = template_tokens if template_tokens is not None else self._tokens(template, self.tz)
         x = self._tokens(search, self.sx)
-        tokens = self.fusion(torch.cat([z + self.pos_z, x + self.pos_x], 1))
-        xs = self.norm(tokens[:, z.shape[1]:])
-        logits = self.cls_head(xs).squeeze(-1)
-        ltrb = self.box_head(xs).sigmoid()
-        boxes = torch.cat([self.grid - ltrb[..., :2], self.grid + ltrb[..., 2:]], -1)
-        return logits, boxes
+        tokens = torch.cat([z + self.pos_z, x + self.pos_x], 1)
+        for layer in self.encoder:
+            tokens = layer(tokens)
+        xs = tokens[:, z.shape[1]:]
+        for layer in self.decoder:
+            xs = layer(xs, tokens)
+        xs = self.norm(xs)
+        box = self.box_head(xs).sigmoid()
+        if self.box_encoding == "ltrb":
+            box = torch.cat([self.grid - box[..., :2], self.grid + box[..., 2:]], -1)
+        else:
+            box = cxcywh_to_xyxy(box)
+        return self.cls_head(xs).squeeze(-1), box
 
     def forward(self, template, search, box=None, mode="tensor"):
         logits, boxes = self.predict_maps(template, search)
         if mode != "loss":
             return logits, boxes
-        # positives: token centres inside the central half of the target box
-        cx, cy = (box[:, 0] + box[:, 2]) / 2, (box[:, 1] + box[:, 3]) / 2
-        hw, hh = (box[:, 2] - box[:, 0]) / 4, (box[:, 3] - box[:, 1]) / 4
-        gx, gy = self.grid[None, :, 0], self.grid[None, :, 1]
-        pos = ((gx - cx[:, None]).abs() <= hw[:, None].clamp(min=0.5 / self.sx)) & \
-              ((gy - cy[:, None]).abs() <= hh[:, None].clamp(min=0.5 / self.sx))
-        target = box[:, None].expand_as(boxes)
-        n_pos = pos.sum().clamp(min=1).float()
-        l_giou, iou = giou_loss(boxes[pos], target[pos])
-        quality = torch.zeros_like(logits)
-        quality[pos] = iou.detach().clamp(min=0.01)
-        w_cls, w_giou, w_l1 = self.loss_weights
+        pos = positive_cells(box, self.sx, self.grid if self.box_encoding == "ltrb" else None)
+        target = box[:, None].expand_as(boxes)[pos]
+        g, iou = giou(boxes[pos], target)
         prob = logits.sigmoid()
-        focal = F.binary_cross_entropy_with_logits(logits, quality, reduction="none") * \
-            torch.where(pos, quality, prob.detach() ** 2)  # varifocal weighting
-        return {"loss_cls": w_cls * focal.sum() / n_pos, "loss_giou": w_giou * l_giou.sum() / n_pos,
-                "loss_l1": w_l1 * (boxes[pos] - target[pos]).abs().sum() / (4 * n_pos)}
+        quality = torch.zeros_like(logits)
+        quality[pos] = iou.detach()
+        alpha, gamma = self.varifocal
+        weight = torch.where(pos, quality, alpha * (prob.detach() - quality).abs() ** gamma)
+        cls = F.binary_cross_entropy_with_logits(logits, quality, reduction="none") * weight
+        score = prob.detach()[pos]
+        w_cls, w_giou, w_l1 = (self.loss_weights + (0.0,))[:3]
+        losses = {"loss_cls": w_cls * cls.sum() / pos.sum().clamp(min=1),
+                  "loss_giou": w_giou * ((1 - g) * score).sum() / score.sum().clamp(min=1e-6)}
+        if w_l1:
+            losses["loss_l1"] = w_l1 * (boxes[pos] - target).abs().mean(1).sum() / pos.sum().clamp(min=1)
+        return losses
 
 
 class OnlineTracker:
-    """One-pass evaluation: a template from the first frame; per frame a search crop around the last box, scores
-    blended with a Hanning window (`window_influence`), the box of the best token mapped back to the image."""
+    """One-pass evaluation (SwinTrack's tracker): the first frame's template; per frame a search crop around the
+    last box (SiamFC area factor, the box taken as at least `min_size` pixels for the crop), scores blended with a
+    Hanning window (`window_influence`), the best token's box mapped back to the image."""
 
     def __init__(self, model: SiameseTracker, template_size, search_size, template_factor=2.0, search_factor=4.0,
-                 window_influence=0.49, device="cpu"):
+                 window_influence=0.49, device="cpu", min_size=10.0):
         self.model = model.eval()
         self.sizes, self.factors = (template_size, search_size), (template_factor, search_factor)
-        self.window_influence, self.device = window_influence, device
+        self.window_influence, self.device, self.min_size = window_influence, device, min_size
         hann = torch.hann_window(model.sx + 2, periodic=False)[1:-1]
         self.window = (hann[:, None] * hann[None, :]).flatten().to(device)
 
@@ -220,25 +190,24 @@ class OnlineTracker:
     @torch.no_grad()
     def track(self, frames, init_box):
         """(n, 4) xywh boxes (the first is `init_box`) and per-frame seconds."""
-        first = _read(frames[0])
         box = np.array(init_box, np.float64)
-        side = region_side(box, self.factors[0])
-        z = crop_region(first, (box[0] + box[2] / 2, box[1] + box[3] / 2), side, self.sizes[0])
+        scale = area_scale(box, self.factors[0], self.sizes[0])
+        z = crop_region(read_frame(frames[0]), (box[0] + box[2] / 2, box[1] + box[3] / 2), scale, self.sizes[0])
         tokens = self.model._tokens(self._tensor(z), self.model.tz)
         boxes, times = [box.copy()], [0.0]
+        out = self.sizes[1]
         for path in frames[1:]:
             start = time.perf_counter()
-            img = _read(path)
+            img = read_frame(path)
             h, w = img.shape[:2]
             center = np.array([box[0] + box[2] / 2, box[1] + box[3] / 2])
-            side = region_side(box, self.factors[1])
-            x = crop_region(img, center, side, self.sizes[1])
+            scale = area_scale(box, self.factors[1], out, self.min_size)
+            x = crop_region(img, center, scale, out)
             logits, pred = self.model.predict_maps(None, self._tensor(x), template_tokens=tokens)
             score = logits[0].sigmoid()
             best = int(torch.argmax((1 - self.window_influence) * score + self.window_influence * self.window))
-            x1, y1, x2, y2 = (pred[0, best].cpu().numpy() * side).tolist()
-            x0, y0 = center - side / 2
-            new = np.array([x0 + x1, y0 + y1, max(x2 - x1, 1.0), max(y2 - y1, 1.0)])
+            x1, y1, x2, y2 = (pred[0, best].cpu().numpy() * out - out / 2) / scale
+            new = np.array([center[0] + x1, center[1] + y1, max(x2 - x1, 1.0), max(y2 - y1, 1.0)])
             new[0] = np.clip(new[0], -new[2] + 1, w - 1)  # keep at least a pixel of the box on the image
             new[1] = np.clip(new[1], -new[3] + 1, h - 1)
             new[2], new[3] = min(new[2], w), min(new[3], h)

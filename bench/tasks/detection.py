@@ -102,6 +102,8 @@ class DetectionTask(Task):
 
     def evaluate(self, runner, work_dir):
         metrics = self.test_metrics(runner)
+        if not metrics:  # mmdet's CocoMetric reports nothing when the model detected nothing: that is AP 0
+            metrics = {name: 0.0 for name in self.metrics}
         pred = work_dir / "predictions" / "coco.bbox.json"
         return metrics, pred if pred.exists() else None
 

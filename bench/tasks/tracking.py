@@ -36,7 +36,7 @@ class TrackingTask(Task):
         "trackingnet": DatasetInfo("trackingnet", (), (), "TrackingNet: train on TRAIN_k, submission archive for "
                                    "the TEST server", "test", ("motion",)),
     }
-    protocols = ("swintrack", "toy")
+    protocols = ("swintrack", "swintrack_tiny", "toy")
     default_protocol = "swintrack"
     primary_metric = "AO"
     higher_is_better = True
