@@ -6,7 +6,7 @@ import importlib
 
 _EXPORTS = {"build_backbone": "backbones.build", "get_spec": "backbones.registry",
             "list_backbones": "backbones.registry", "register_backbone": "backbones.registry",
-            "BenchError": "backbones.errors"}
+            "BenchError": "backbones.core.errors"}
 __all__ = list(_EXPORTS)
 
 

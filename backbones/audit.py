@@ -6,7 +6,7 @@ from typing import List
 import torch
 
 from backbones.checkpoint import Entry
-from backbones.errors import BenchError
+from backbones.core.errors import BenchError
 from backbones.spec import Reason
 
 

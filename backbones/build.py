@@ -2,8 +2,9 @@
 from typing import Optional, Sequence, Union
 
 from backbones.audit import apply_entries
-from backbones.checkpoint import read_checkpoint, sha256_file, unwrap_state_dict
-from backbones.errors import BenchError
+from backbones.checkpoint import read_checkpoint, unwrap_state_dict
+from backbones.core.io import sha256_file
+from backbones.core.errors import BenchError
 from backbones.features import FeatureBackbone
 from backbones.registry import get_spec, resolve
 

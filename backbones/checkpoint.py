@@ -3,7 +3,6 @@ reason. Official SimMIM files pickle training state and a yacs CfgNode: they are
 (torch's weights-only allow-list, numpy, and inert stand-ins for known config classes), so no code from the file
 ever runs and yacs is not needed."""
 import codecs
-import hashlib
 import pickle
 import re
 import types
@@ -13,7 +12,7 @@ from typing import Dict, List, Optional
 
 import torch
 
-from backbones.errors import BenchError
+from backbones.core.errors import BenchError
 from backbones.spec import Reason
 
 SUFFIXES = (".pth", ".pt", ".bin", ".ckpt", ".safetensors")
@@ -97,14 +96,6 @@ def load_plain_pickle(path, encoding="ASCII"):
                          "and numpy arrays") from None
     except (pickle.UnpicklingError, EOFError, ValueError) as exc:
         raise BenchError(f"cannot read {path} as a pickle: {exc}") from None
-
-
-def sha256_file(path, chunk=1 << 22) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_checkpoint(path) -> dict:

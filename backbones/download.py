@@ -1,14 +1,13 @@
 """`weights="auto"`: official URL -> local cache, sha256 recorded on first download and verified on every use."""
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
-from backbones.checkpoint import SUFFIXES, sha256_file
-from backbones.errors import BenchError
-from bench.paths import weights_cache
+from backbones.checkpoint import SUFFIXES
+from backbones.core.io import atomic_path, sha256_file, write_text
+from backbones.core.errors import BenchError
+from backbones.core.paths import weights_cache
 
 
 def cached_path(spec, url: str) -> Path:
@@ -26,22 +25,13 @@ def _verify(path: Path, spec) -> Path:
         raise BenchError(f"cached weights {path} have sha256 {digest} but {expected} was recorded; the file changed "
                          "or is corrupt: delete it to download again, or pass --weights PATH")
     if not record.exists():
-        _write_atomic(record, digest + "\n")
+        write_text(record, digest + "\n")
     return path
 
 
-def _write_atomic(path: Path, text: str):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def _download(url: str, dest: Path, spec) -> Path:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".download-")
-    try:
-        with urllib.request.urlopen(url, timeout=60) as resp, os.fdopen(fd, "wb") as out:
+    with atomic_path(dest, suffix=".download") as tmp:
+        with urllib.request.urlopen(url, timeout=60) as resp, open(tmp, "wb") as out:
             if "text/html" in resp.headers.get("Content-Type", ""):
                 raise BenchError(f"{url} returned a web page, not a checkpoint (Google Drive asks for confirmation "
                                  "on large files): download it in a browser and pass --weights PATH")
@@ -50,12 +40,8 @@ def _download(url: str, dest: Path, spec) -> Path:
         digest = sha256_file(tmp)
         if spec.sha256 and digest != spec.sha256:
             raise BenchError(f"download of {url} has sha256 {digest}, expected {spec.sha256}; refusing it")
-        os.replace(tmp, dest)
-        _write_atomic(Path(str(dest) + ".sha256"), digest + "\n")
-        return dest
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_text(Path(str(dest) + ".sha256"), digest + "\n")
+    return dest
 
 
 def fetch_weights(spec) -> Path:

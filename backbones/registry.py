@@ -1,30 +1,33 @@
-"""One registry of backbone specs: built-in family files, `@register_backbone` plug-ins, entry points, `timm:<name>`."""
-import difflib
-import importlib
-import importlib.util
-from importlib.metadata import entry_points
-from pathlib import Path
-from typing import Callable, Dict, List
+"""The backbone registry (one `Registry` of specs): built-in family files, `@register_backbone` plug-ins, entry
+points, `--include FILE`, and `timm:<name>` for any timm model."""
+from typing import Callable, List, Optional
 
-from backbones.errors import BenchError
+from backbones.core.errors import BenchError
+from backbones.core.registry import Registry, resolve  # noqa: F401  (resolve: the lazy "module:attr" loader)
 from backbones.spec import BackboneSpec
 
 # Family modules whose import registers the built-in specs (lazy: imported on first lookup).
 BUILTIN_MODULES = ("backbones.swin", "backbones.swinv2", "backbones.vit", "backbones.demo")
 ENTRY_POINT_GROUP = "transfer_bench.backbones"
 
-_REGISTRY: Dict[str, BackboneSpec] = {}
-_loaded = False
+
+def _timm_fallback(name: str) -> Optional[BackboneSpec]:
+    if not name.startswith("timm:"):
+        return None
+    from backbones.timm_any import timm_spec
+
+    return timm_spec(name)
+
+
+BACKBONES: Registry[BackboneSpec] = Registry("backbone", BUILTIN_MODULES, ENTRY_POINT_GROUP, _timm_fallback,
+                                             hint="or timm:<any timm model name>")
 
 
 def add_spec(spec: BackboneSpec) -> BackboneSpec:
-    """Register a spec; a second spec under the same name is an error, not a silent override."""
-    if spec.name in _REGISTRY and _REGISTRY[spec.name] != spec:
-        raise BenchError(f"backbone {spec.name!r} is registered twice; rename one of them")
+    """Register a spec; a second, different spec under the same name is an error, not a silent override."""
     if spec.name.startswith("timm:"):
         raise BenchError(f"backbone names starting with 'timm:' are reserved for timm models: {spec.name!r}")
-    _REGISTRY[spec.name] = spec
-    return spec
+    return BACKBONES.register(spec.name, spec)
 
 
 def register_backbone(name: str, **spec_fields) -> Callable:
@@ -42,52 +45,11 @@ def register_backbone(name: str, **spec_fields) -> Callable:
     return wrap
 
 
-def _load_all():
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for module in BUILTIN_MODULES:
-        importlib.import_module(module)
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        obj = ep.load()  # importing the module registers its backbones; a callable is called once
-        if callable(obj) and not isinstance(obj, type):
-            obj()
-
-
-def include_file(path) -> None:
-    """Import a user Python file so its `@register_backbone` decorators run (`bench --include FILE`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise BenchError(f"--include {path}: no such file; pass the path of a .py file that registers backbones")
-    _load_all()
-    spec = importlib.util.spec_from_file_location(f"bench_plugin_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-
-
 def list_backbones() -> List[str]:
-    _load_all()
-    return sorted(_REGISTRY)
+    """Names of the registered backbones (timm:<name> aside)."""
+    return BACKBONES.names()
 
 
 def get_spec(name: str) -> BackboneSpec:
-    _load_all()
-    if name in _REGISTRY:
-        return _REGISTRY[name]
-    if name.startswith("timm:"):
-        from backbones.timm_any import timm_spec
-
-        return timm_spec(name)
-    close = difflib.get_close_matches(name, _REGISTRY, n=3)
-    hint = f" Did you mean {', '.join(close)}?" if close else ""
-    raise BenchError(f"unknown backbone {name!r}.{hint} Known: {', '.join(sorted(_REGISTRY))}, "
-                     "or timm:<any timm model name>")
-
-
-def resolve(obj):
-    """Turn a lazy "module:attr" string into the object it names."""
-    if not isinstance(obj, str):
-        return obj
-    module, _, attr = obj.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    """The spec registered under `name`, or a timm model's spec for `timm:<name>`."""
+    return BACKBONES.get(name)

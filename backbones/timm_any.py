@@ -2,7 +2,7 @@
 import difflib
 from pathlib import Path
 
-from backbones.errors import BenchError
+from backbones.core.errors import BenchError
 from backbones.spec import IMAGENET_MEAN, IMAGENET_STD, BackboneSpec
 
 

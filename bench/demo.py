@@ -9,8 +9,8 @@ from pathlib import Path
 
 import torch
 
-from backbones.errors import BenchError
-from bench import paths
+from backbones.core.errors import BenchError
+from backbones.core import paths
 
 # sizes per preset: toy set sizes, epochs per stage
 PRESETS = {
@@ -84,9 +84,9 @@ def demo_cmd(args) -> int:
     print(f"bench demo ({args.preset}): everything under {out}")
 
     progress("toy data in the official layouts (COCO keypoints, NYU BTS, CUB-200, FGVC-Aircraft)")
-    from bench.toy.classification import write_toy_classification
-    from bench.toy.depth import write_toy_depth
-    from bench.toy.pose import write_toy_pose
+    from bench.tasks.classification.toy_fgvc import write_toy_classification
+    from bench.tasks.depth.toy import write_toy_depth
+    from bench.tasks.pose.toy import write_toy_pose
 
     if not (data / ".done").exists():
         write_toy_pose(data / "coco", "coco", *p["pose"], seed=0)

@@ -3,7 +3,7 @@ import importlib
 import json
 import platform
 
-from bench import paths
+from backbones.core import paths
 
 PACKAGES = ["torch", "torchvision", "mmengine", "mmcv", "mmdet", "mmpose", "mmseg", "timm", "pandas", "numpy"]
 

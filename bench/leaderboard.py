@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from backbones.errors import BenchError
+from backbones.core.errors import BenchError
+from backbones.core.paths import REPO_ROOT
 from bench.results import effective_status, load_rows
 
 COLUMN_KEYS = ("task", "dataset", "split", "protocol", "schedule")
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "results" / "reference"
+REFERENCE_DIR = REPO_ROOT / "results" / "reference"
 
 
 def column_name(task, dataset, split, protocol, schedule) -> str:

@@ -5,7 +5,9 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional
 
-LOCK_PATH = Path(__file__).resolve().parents[1] / "requirements.lock"
+from backbones.core.paths import REPO_ROOT
+
+LOCK_PATH = REPO_ROOT / "requirements.lock"
 # installed beside the lock on purpose: pip (the venv's own), mmcv (setup.sh builds it from its pinned sdist), and
 # this project (editable)
 BUILT_HERE = {"pip": None, "mmcv": "2.1.0", "transfer-bench": None}

@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, Optional
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: cell_id / cell (the allow-listed identity), metric_directions, pid_start
+READABLE_SCHEMAS = (1, 2)
 STATUSES = ("ok", "failed", "running")
 # Config keys that say where things are, not what is computed: excluded from the config hash.
 PATH_KEYS = {"data_root", "work_dir", "ann_file", "bbox_file", "data_prefix", "outfile_prefix", "load_from",
@@ -31,12 +32,6 @@ def config_hash(cfg: dict) -> str:
     """Hash of the resolved config without paths, device or work dir (the schedule is included)."""
     text = json.dumps(_strip_paths(cfg), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def cell_key(backbone, weights_sha256, task, task_version, protocol, config_sha, dataset_fingerprint, seed) -> str:
-    ident = json.dumps([backbone, weights_sha256, task, task_version, protocol, config_sha, dataset_fingerprint,
-                        int(seed)])
-    return hashlib.sha256(ident.encode()).hexdigest()[:20]
 
 
 @dataclass
@@ -66,7 +61,11 @@ class ResultRow:
     work_dir: Optional[str] = None
     error: Optional[str] = None
     extra: dict = field(default_factory=dict)   # task-specific series, e.g. per-iteration losses
+    cell_id: str = ""                           # rows with one cell_id differ only in the seed
+    cell: dict = field(default_factory=dict)    # what changes the measurement (bench.run.resolve)
+    metric_directions: Dict[str, bool] = field(default_factory=dict)  # metric -> higher is better
     pid: int = field(default_factory=os.getpid)
+    pid_start: Optional[float] = field(default_factory=lambda: process_start(os.getpid()))  # pid reuse check
     host: str = field(default_factory=socket.gethostname)
     updated_at: float = field(default_factory=time.time)
     schema_version: int = SCHEMA_VERSION
@@ -104,14 +103,14 @@ def read_row(path: Path) -> ResultRow:
         data = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: not a JSON result row ({exc})") from None
-    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"{path}: not a transfer-bench row of schema version {SCHEMA_VERSION}")
+    if not isinstance(data, dict) or data.get("schema_version") not in READABLE_SCHEMAS:
+        raise ValueError(f"{path}: not a transfer-bench row (schema versions {READABLE_SCHEMAS})")
+    if data["schema_version"] == 1:  # before cell identities: each row is its own cell
+        data = {**data, "cell_id": data.get("cell_key", ""), "schema_version": SCHEMA_VERSION}
     try:
         return ResultRow(**data)
     except TypeError as exc:
         raise ValueError(f"{path}: fields do not match the result schema ({exc})") from None
-
-
 
 
 def environment(device: str) -> dict:
@@ -130,7 +129,8 @@ def environment(device: str) -> dict:
     env["lock_sha256"] = lock_sha256()
     env["lock_differences"] = drift()
     try:
-        repo = Path(__file__).resolve().parents[1]
+        from backbones.core.paths import REPO_ROOT as repo
+
         env["git_commit"] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
                                            text=True, timeout=5).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
@@ -143,6 +143,7 @@ def environment(device: str) -> dict:
 
 
 def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (it may be another process that reused the pid)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -152,9 +153,26 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def process_start(pid: int) -> Optional[float]:
+    """When process `pid` started (seconds since boot, from /proc; None where /proc has no such process)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def owner_alive(row: "ResultRow") -> bool:
+    """Whether the process that wrote a `running` row still runs: its pid exists and, where the row recorded it,
+    started when that process did (a pid reused after a crash or reboot is not the owner)."""
+    if not pid_alive(row.pid):
+        return False
+    return row.pid_start is None or process_start(row.pid) in (None, row.pid_start)
+
+
 def effective_status(row: ResultRow) -> str:
     """`interrupted` for a `running` row whose process on this host is gone (killed, crashed, machine reboot)."""
-    if row.status == "running" and row.host == socket.gethostname() and not pid_alive(row.pid):
+    if row.status == "running" and row.host == socket.gethostname() and not owner_alive(row):
         return "interrupted"
     return row.status
 
@@ -172,7 +190,7 @@ def load_rows(results_dir: Path, warn=print):
 
 def find_row(results_dir: Path, key: str) -> ResultRow:
     """A row by cell key (a unique prefix is enough)."""
-    from backbones.errors import BenchError
+    from backbones.core.errors import BenchError
 
     matches = sorted(Path(results_dir).glob(f"*/{key}*.json"))
     if not matches:

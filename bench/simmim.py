@@ -3,9 +3,8 @@ ViT encoder: random masking of mask-patch squares, a learnable mask token after 
 PixelShuffle decoder, L1 on the normalised pixels of the masked area. Checkpoints are written in the official
 SimMIM layout ({'model': {encoder.*, decoder.*}}, tensors only), so the registry loads them with a clean audit."""
 import math
-import os
 import re
-import tempfile
+
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,8 @@ from torch import nn
 from torchvision.transforms import v2
 
 from backbones.build import build_model
-from backbones.errors import BenchError
+from backbones.core.errors import BenchError
+from backbones.core.io import atomic_path
 from backbones.registry import get_spec
 
 ARCHS = {"swin-b": "simmim-swin-b", "swin-l": "simmim-swin-l", "swinv2-b": "simmim-swinv2-b",
@@ -163,19 +163,13 @@ def save_official(model: SimMIM, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = official_state_dict(model)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=path.suffix) as tmp:
         if path.suffix == ".safetensors":
             from safetensors.torch import save_file
 
-            save_file(state, tmp)
+            save_file(state, str(tmp))
         else:
             torch.save({"model": state}, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
 
-from backbones.errors import BenchError
-from bench import paths
+from backbones.core.errors import BenchError
+from backbones.core import paths
 
 SKIP_MARK = "skipping (use --force to re-run)"
 
@@ -62,26 +62,26 @@ def _weights_arg(backbone: str) -> str:
     return "auto"
 
 
+def cell_spec(cell: Cell, args, oom_halvings: int = 0):
+    """The RunSpec of one cell: the grid's coordinates plus every RunSpec option the sweep was given."""
+    from dataclasses import fields
+
+    from bench.run.spec import RunSpec
+
+    passed = {f.name: getattr(args, f.name) for f in fields(RunSpec)
+              if f.metadata["sweep"] and getattr(args, f.name, None) not in (None, False)}
+    return RunSpec(backbone=cell.backbone, task=cell.task, dataset=cell.dataset, protocol=cell.protocol,
+                   seed=cell.seed, data_root=str(Path(args.data_dir) / cell.dataset) if args.data_dir else None,
+                   weights=None if args.no_weights else _weights_arg(cell.backbone), oom_halvings=oom_halvings,
+                   **{k: tuple(v) if k == "img_size" else v for k, v in passed.items()})
+
+
 def command(cell: Cell, args, oom_halvings: int = 0) -> List[str]:
-    cmd = [sys.executable, "-m", "bench.cli", "run", "--backbone", cell.backbone, "--task", cell.task,
-           "--dataset", cell.dataset, "--seed", str(cell.seed), "--schedule", args.schedule,
-           "--results", str(args.results or paths.results_dir())]
-    if cell.protocol:
-        cmd += ["--protocol", cell.protocol]
-    if args.data_dir:
-        cmd += ["--data-root", str(Path(args.data_dir) / cell.dataset)]
-    if not args.no_weights:
-        cmd += ["--weights", _weights_arg(cell.backbone)]
-    for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size), ("--device", args.device)):
-        if value is not None:
-            cmd += [flag, str(value)]
-    if getattr(args, "gpus", 1) > 1:
-        cmd += ["--gpus", str(args.gpus)]
-    if args.force:
-        cmd += ["--force"]
-    if oom_halvings:
-        cmd += ["--oom-halvings", str(oom_halvings)]
-    return cmd
+    """The `bench run` child command of one cell (built from its RunSpec)."""
+    from bench.run.spec import to_argv
+
+    return [sys.executable, "-m", "bench.cli", "run", *to_argv(cell_spec(cell, args, oom_halvings)),
+            "--results", str(args.results or paths.results_dir())]
 
 
 def run_cell(cell: Cell, args) -> dict:
@@ -109,8 +109,8 @@ def make_executor(args):
         raise BenchError("--launcher slurm needs submitit: .venv/bin/pip install submitit") from None
     folder = Path(args.results or paths.results_dir()) / ".slurm"
     executor = submitit.AutoExecutor(folder=str(folder))
-    params = dict(timeout_min=args.timeout_min, gpus_per_node=args.gpus, tasks_per_node=1,
-                  cpus_per_task=max(2, 8 * args.gpus), name="transfer-bench")
+    params = dict(timeout_min=args.timeout_min, gpus_per_node=args.gpus or 1, tasks_per_node=1,
+                  cpus_per_task=max(2, 8 * (args.gpus or 1)), name="transfer-bench")
     if args.slurm_partition:
         params["slurm_partition"] = args.slurm_partition
     executor.update_parameters(**params)

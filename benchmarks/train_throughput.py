@@ -120,9 +120,9 @@ def main(argv=None):
 
     import torch
 
-    from bench.runner import Plan, execute
+    from bench.run.execute import Plan, execute
     from bench.tasks.base import RunSpec
-    from bench.toy.pose import write_toy_pose
+    from bench.tasks.pose.toy import write_toy_pose
 
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     with tempfile.TemporaryDirectory() as tmp:

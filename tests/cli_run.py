@@ -14,3 +14,16 @@ def bench_run(args, results, capsys, work_dir=None):
     task = get_task(args[args.index("--task") + 1]).name
     rows = sorted((results / task).glob("*.json"), key=lambda p: p.stat().st_mtime)
     return json.loads(rows[-1].read_text()), out.out
+
+
+def resolved_config(task, data_root, work_dir, **spec):
+    """The config `bench run` would build for a task cell (resolved once, nothing trained)."""
+    from bench.run.spec import RunSpec
+
+    return get_task(task).resolve(RunSpec(task=task, data_root=str(data_root), work_dir=str(work_dir),
+                                          device="cpu", **spec)).cfg
+
+
+def read_split(task, dataset, data_root):
+    """A registered dataset's parsed data (what its reader returns)."""
+    return get_task(task).dataset(dataset).read(data_root)

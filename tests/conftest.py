@@ -16,14 +16,14 @@ def _isolated_home(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def toy_pose(tmp_path_factory):
     """COCO-layout toy pose data, made once per test run (disjoint train / val images)."""
-    from bench.toy.pose import write_toy_pose
+    from bench.tasks.pose.toy import write_toy_pose
 
     return write_toy_pose(tmp_path_factory.mktemp("toy_pose") / "coco", "coco", n_train=160, n_val=40, seed=0)
 
 
 @pytest.fixture(scope="session")
 def toy_pose_small(tmp_path_factory):
-    from bench.toy.pose import write_toy_pose
+    from bench.tasks.pose.toy import write_toy_pose
 
     return write_toy_pose(tmp_path_factory.mktemp("toy_pose_small") / "coco", "coco", n_train=4, n_val=4, seed=1)
 
@@ -31,7 +31,7 @@ def toy_pose_small(tmp_path_factory):
 @pytest.fixture(scope="session")
 def toy_cub(tmp_path_factory):
     """CUB-layout toy set (40 train / 10 test images per class), made once per test run."""
-    from bench.toy.classification import write_toy_classification
+    from bench.tasks.classification.toy_fgvc import write_toy_classification
 
     root = tmp_path_factory.mktemp("toy_cub") / "CUB_200_2011"
     write_toy_classification(root, "cub", n_train=40, n_test=10, seed=0)

@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backbones.errors import BenchError
+from backbones.core.errors import BenchError
 from bench.cli import main
-from cli_run import bench_run
-from bench.datasets.fgvc import read_aircraft, read_cars, read_cub
+from cli_run import bench_run, read_split
+from bench.tasks.classification.fgvc import read_aircraft, read_cars, read_cub
 
 TINY_CNN = "timm:resnet18"
 TINY_VIT = "timm:vit_tiny_patch16_224"
@@ -103,13 +103,11 @@ def test_cars_readers_handwritten(tmp_path):
 
 @pytest.mark.parametrize("dataset", ["cub", "cars", "aircraft"])
 def test_toy_layouts_read_back(dataset, tmp_path):
-    from bench.toy.classification import N_CLASSES
+    from bench.tasks.classification.toy_fgvc import N_CLASSES
 
     assert main(["data", "toy", "--task", "fgvc", "--dataset", dataset, "--out", str(tmp_path / dataset),
                  "--n-train", "12", "--n-val", "6"]) == 0
-    from bench.datasets.classification import READERS
-
-    split = READERS[dataset](tmp_path / dataset)
+    split = read_split("classification", dataset, tmp_path / dataset)
     assert len(split.train) == 12 and len(split.test) == 6 and len(split.classes) == N_CLASSES
     assert all(Path(p).exists() for p, _ in split.train + split.test)
 

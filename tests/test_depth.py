@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 import torch
 
-from backbones.errors import BenchError
+from backbones.core.errors import BenchError
 from bench.cli import main
 from cli_run import bench_run
-from bench.datasets.depth import read_pairs
+from bench.tasks.depth.datasets import read_pairs
 
 TINY_CNN = "timm:resnet18"
 
 
 def _metric(gt, pred, crop=None, max_depth=10.0):
-    from bench.models.depth import OfficialDepthMetric
+    from bench.tasks.depth.model import OfficialDepthMetric
 
     m = OfficialDepthMetric(min_depth_eval=1e-3, max_depth_eval=max_depth, crop=crop)
     m.process({}, [{"pred_depth_map": {"data": torch.tensor(pred)[None]},
@@ -41,7 +41,7 @@ def test_metrics_match_hand_computation():
 
 
 def test_official_crops():
-    from bench.models.depth import eval_mask
+    from bench.tasks.depth.model import eval_mask
 
     gt = torch.ones(480, 640)
     assert int(eval_mask(gt, 1e-3, 10, "nyu_crop").sum()) == (471 - 45) * (601 - 41)
@@ -84,7 +84,7 @@ def test_readers_on_handwritten_layouts(tmp_path):
 
 
 def test_shipped_split_lists():
-    from bench.datasets.depth import SPLIT_DIR, _lines
+    from bench.tasks.depth.datasets import SPLIT_DIR, _lines
 
     assert len(_lines(SPLIT_DIR / "nyu_test_654.txt")) == 654
     assert len(_lines(SPLIT_DIR / "kitti_eigen_test_652.txt")) == 652
@@ -99,14 +99,12 @@ def test_full_config_one_step(dataset, backbone, size, tmp_path):
     from mmseg.registry import MODELS
     from mmseg.structures import SegDataSample
 
-    from bench.tasks.base import RunSpec
-    from bench.tasks.depth import DepthTask
-    from bench.toy.depth import write_toy_depth
+    from bench.tasks.depth.toy import write_toy_depth
+    from cli_run import resolved_config
 
     root = tmp_path / dataset
     write_toy_depth(root, dataset, n_train=1, n_test=1)
-    cfg = DepthTask().build_config(RunSpec(backbone=backbone, task="depth", dataset=dataset, protocol="glp"), root,
-                                   tmp_path)
+    cfg = resolved_config("depth", root, tmp_path, backbone=backbone, dataset=dataset, protocol="glp")
     assert cfg.model.backbone.window_size == ((30, 30, 30, 15) if dataset == "nyu" else (22, 22, 22, 11))
     init_default_scope("mmseg")
     model = MODELS.build(cfg.model).train()
@@ -137,7 +135,7 @@ def test_kitti_end_to_end(tmp_path, capsys):
 
 
 def test_learnability_beats_mean_depth(tmp_path, capsys):
-    from bench.toy.depth import write_toy_depth
+    from bench.tasks.depth.toy import write_toy_depth
 
     root = tmp_path / "nyu"
     write_toy_depth(root, "nyu", n_train=48, n_test=12, seed=3)

@@ -12,7 +12,7 @@ from cli_run import bench_run
 
 @pytest.fixture(scope="module")
 def toy_det(tmp_path_factory):
-    from bench.toy.detection import write_toy_detection
+    from bench.tasks.detection.toy import write_toy_detection
 
     root = tmp_path_factory.mktemp("det") / "coco"
     write_toy_detection(root, n_train=16, n_val=6, seed=0)
@@ -89,11 +89,9 @@ def test_full_config_one_step(protocol, size, toy_det, tmp_path):
     from mmengine.registry import init_default_scope
     from mmengine.structures import InstanceData
 
-    from bench.tasks.base import RunSpec
-    from bench.tasks.detection import DetectionTask
+    from cli_run import resolved_config
 
-    cfg = DetectionTask().build_config(RunSpec(backbone="sup-swin-b", task="detection", dataset="coco",
-                                               protocol=protocol), toy_det, tmp_path)
+    cfg = resolved_config("detection", toy_det, tmp_path, backbone="sup-swin-b", dataset="coco", protocol=protocol)
     init_default_scope("mmdet")
     model = MODELS.build(cfg.model).train()
     h, w = size
@@ -113,7 +111,7 @@ def test_full_config_one_step(protocol, size, toy_det, tmp_path):
 def test_learnability(tmp_path, capsys):
     """8 epochs on 64 toy images lift bbox mAP clearly above the untrained detector (about 7 min on 2 cores, so
     `make test-all`, not the default suite; measured: 0.112 bbox mAP, 0.29 AP50, vs 0.00 untrained)."""
-    from bench.toy.detection import write_toy_detection
+    from bench.tasks.detection.toy import write_toy_detection
 
     root = tmp_path / "coco"
     write_toy_detection(root, n_train=64, n_val=16, seed=0)

@@ -9,7 +9,7 @@ from bench.cli import main
 
 @pytest.fixture(scope="module")
 def tiny_cub(tmp_path_factory):
-    from bench.toy.classification import write_toy_classification
+    from bench.tasks.classification.toy_fgvc import write_toy_classification
 
     root = tmp_path_factory.mktemp("ddp") / "CUB_200_2011"
     write_toy_classification(root, "cub", n_train=2, n_test=1, seed=0)  # 12 training images, 6 test images
@@ -46,8 +46,8 @@ def test_two_gloo_processes_match_one_process(tiny_cub, tmp_path, capsys):
 def test_configure_per_process_batch_and_wrapper():
     from mmengine.config import Config
 
-    from backbones.errors import BenchError
-    from bench.distributed import configure
+    from backbones.core.errors import BenchError
+    from bench.run.distributed import configure
 
     cfg = Config(dict(train_dataloader=dict(batch_size=32)))
     configure(cfg, "cuda", 8)

@@ -12,7 +12,7 @@ def test_cuda_fast_path_rewrites_the_config():
     from mmengine.config import Config
 
     from backbones.registry import get_spec
-    from bench.fast_path import cuda_fast_path
+    from bench.run.fast_path import cuda_fast_path
 
     cfg = Config(dict(bench=dict(), optim_wrapper=dict(optimizer=dict(type="AdamW", lr=1e-3)),
                       train_dataloader=dict(num_workers=4), test_dataloader=dict(num_workers=0)))
@@ -28,7 +28,7 @@ def test_cuda_fast_path_rewrites_the_config():
 
 @pytest.fixture(scope="module")
 def tiny_cub(tmp_path_factory):
-    from bench.toy.classification import write_toy_classification
+    from bench.tasks.classification.toy_fgvc import write_toy_classification
 
     root = tmp_path_factory.mktemp("cmp") / "CUB_200_2011"
     write_toy_classification(root, "cub", n_train=2, n_test=1, seed=0)

@@ -18,7 +18,7 @@ def _cpu_and_packed(toy_pose_small, kind, n=6, seed=0):
     from mmengine.registry import init_default_scope
     from mmpose.registry import DATASETS, TRANSFORMS
 
-    import bench.gpu_pose  # noqa: F401
+    import bench.tasks.pose.gpu_pipeline  # noqa: F401
 
     init_default_scope("mmpose")
     ds = DATASETS.build(dict(type="CocoDataset", data_root=str(toy_pose_small), data_mode="topdown",
@@ -53,7 +53,7 @@ def _cpu_and_packed(toy_pose_small, kind, n=6, seed=0):
 
 @pytest.mark.parametrize("kind", ["udp", "msra"])
 def test_device_targets_equal_mmpose_cpu_pipeline(kind, toy_pose_small):
-    from bench.gpu_pose import DeviceTopdownPreprocessor
+    from bench.tasks.pose.gpu_pipeline import DeviceTopdownPreprocessor
 
     codec, refs, packed = _cpu_and_packed(toy_pose_small, kind)
     pre = DeviceTopdownPreprocessor(input_size=codec["input_size"], heatmap_size=codec["heatmap_size"],
@@ -74,7 +74,7 @@ def test_heatmap_window_arithmetic_near_borders(udp):
     """Keypoints near and beyond the edges: mmpose's truncating casts and 3-sigma window, pasted by hand."""
     from mmpose.codecs.utils import generate_gaussian_heatmaps, generate_udp_gaussian_heatmaps
 
-    from bench.gpu_pose import gaussian_heatmaps
+    from bench.tasks.pose.gpu_pipeline import gaussian_heatmaps
 
     kpts = np.array([[[0.3, 1.7], [2.2, 30.9], [-3.0, 5.0], [23.6, -0.4], [-9.0, 4.0], [11.5, 12.5]]])
     vis = np.array([[1.0, 1.0, 1.0, 1.0, 1.0, 0.0]])

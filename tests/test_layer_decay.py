@@ -24,7 +24,7 @@ def test_constructor_scales_lr_by_depth():
     from mmengine.optim import build_optim_wrapper
     from torch import nn
 
-    import bench.optim  # noqa: F401
+    import bench.tasks.shared.optim  # noqa: F401
 
     class Model(nn.Module):
         def __init__(self):

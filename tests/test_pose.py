@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bench.cli import main
-from cli_run import bench_run
+from cli_run import bench_run, read_split
 from official_layouts import save_simmim_container, swin_state
 
 TINY = "timm:vit_tiny_patch16_224"
@@ -49,7 +49,7 @@ def test_run_end_to_end_tiny_backbone(toy_pose, tmp_path, capsys):
     assert set(row["metrics"]) >= {"AP", "AP50", "AP75", "APm", "APl", "AR"}
     pred = Path(row["predictions"]["path"])
     assert pred.parent.name == "predictions" and pred.exists()
-    from backbones.checkpoint import sha256_file
+    from backbones.core.io import sha256_file
 
     assert row["predictions"]["sha256"] == sha256_file(pred)
     ap = _cocoeval_ap(toy_pose / "annotations" / "person_keypoints_val2017.json", pred)
@@ -95,7 +95,7 @@ def test_bad_inputs(toy_pose, tmp_path, capsys):
 
 
 def test_keypoint_count_mismatch(tmp_path, capsys):
-    from bench.toy.pose import write_toy_pose
+    from bench.tasks.pose.toy import write_toy_pose
 
     root = write_toy_pose(tmp_path / "cp", "crowdpose", n_train=2, n_val=2)
     # a CrowdPose file placed in the COCO layout
@@ -111,7 +111,7 @@ def test_keypoint_count_mismatch(tmp_path, capsys):
 
 
 def test_crowdpose_toy_runs(tmp_path, capsys):
-    from bench.toy.pose import write_toy_pose
+    from bench.tasks.pose.toy import write_toy_pose
 
     root = write_toy_pose(tmp_path / "cp", "crowdpose", n_train=4, n_val=4)
     row = _run(["--backbone", TINY, "--task", "pose", "--dataset", "crowdpose", "--protocol", "toy",
@@ -149,8 +149,6 @@ def test_reads_handwritten_coco_fixture(tmp_path):
     from mmengine.registry import init_default_scope
     from mmpose.registry import DATASETS
 
-    from bench.tasks.pose import PoseTask
-
     fixture = Path(__file__).parent / "fixtures" / "pose" / "person_keypoints_val2017.json"
     root = tmp_path / "coco"
     (root / "annotations").mkdir(parents=True)
@@ -160,7 +158,7 @@ def test_reads_handwritten_coco_fixture(tmp_path):
             (root / f"{split}2017").mkdir(exist_ok=True)
             cv2.imwrite(str(root / f"{split}2017" / image["file_name"]),
                         np.zeros((image["height"], image["width"], 3), np.uint8))
-    PoseTask().check_data(root, "coco")
+    read_split("pose", "coco", root)
     init_default_scope("mmpose")
     ds = DATASETS.build(dict(type="CocoDataset", data_root=str(root), data_mode="topdown",
                              ann_file="annotations/person_keypoints_train2017.json",
@@ -170,7 +168,7 @@ def test_reads_handwritten_coco_fixture(tmp_path):
     assert item["keypoints"].shape == (1, 17, 2) and item["bbox"].shape == (1, 4)
     (root / "annotations" / "person_keypoints_val2017.json").write_text('{"images": []}')
     with pytest.raises(Exception, match="not a COCO-keypoints annotation file"):
-        PoseTask().check_data(root, "coco")
+        read_split("pose", "coco", root)
 
 
 def test_bbox_file_detections(toy_pose_small, tmp_path, capsys):

@@ -2,8 +2,7 @@
 import pytest
 import torch
 
-from bench.tasks.base import RunSpec
-from bench.tasks.pose import PoseTask
+from cli_run import resolved_config
 
 CASES = [("vitpose", "coco", "simmim-vit-b", (256, 192)), ("pct", "coco", "simmim-swinv2-b", (256, 256)),
          ("vitpose", "crowdpose", "sup-swin-b", (256, 192)), ("pct", "crowdpose", "simmim-swin-b", (256, 256))]
@@ -11,7 +10,7 @@ CASES = [("vitpose", "coco", "simmim-vit-b", (256, 192)), ("pct", "coco", "simmi
 
 @pytest.fixture(scope="module")
 def toy_crowdpose(tmp_path_factory):
-    from bench.toy.pose import write_toy_pose
+    from bench.tasks.pose.toy import write_toy_pose
 
     return write_toy_pose(tmp_path_factory.mktemp("cp") / "crowdpose", "crowdpose", n_train=2, n_val=2)
 
@@ -22,10 +21,8 @@ def test_full_config_one_step(protocol, dataset, backbone, size, toy_pose, toy_c
     from mmengine.registry import init_default_scope
     from mmpose.registry import DATASETS, MODELS
 
-    task = PoseTask()
     root = toy_pose if dataset == "coco" else toy_crowdpose
-    cfg = task.build_config(RunSpec(backbone=backbone, task="pose", dataset=dataset, protocol=protocol), root,
-                            tmp_path)
+    cfg = resolved_config("pose", root, tmp_path, backbone=backbone, dataset=dataset, protocol=protocol)
     init_default_scope("mmpose")
     assert tuple(cfg.model.backbone.img_size) == size
     model = MODELS.build(cfg.model)

@@ -132,8 +132,8 @@ def test_plugin_include(tmp_path, capsys):
 
 
 def test_entry_point_plugins(tmp_path, monkeypatch):
-    """Packages register backbones through the `transfer_bench.backbones` entry-point group."""
-    import importlib.metadata as md
+    """Packages register backbones through the `transfer_bench.backbones` entry-point group (an installed
+    distribution's entry_points.txt, found on sys.path)."""
     import sys
 
     import backbones.registry as registry
@@ -144,10 +144,12 @@ def test_entry_point_plugins(tmp_path, monkeypatch):
         "@register_backbone('ep-vit-tiny', img_size=(32, 32))\n"
         "def build(img_size, drop_path_rate=0.0):\n"
         "    return timm.create_model('vit_tiny_patch16_224', num_classes=0, img_size=img_size)\n")
+    dist = tmp_path / "ep_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: ep-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(f"[{registry.ENTRY_POINT_GROUP}]\nep = ep_plugin\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    ep = md.EntryPoint(name="ep", value="ep_plugin", group=registry.ENTRY_POINT_GROUP)
-    monkeypatch.setattr(registry, "entry_points", lambda group: [ep] if group == registry.ENTRY_POINT_GROUP else [])
-    monkeypatch.setattr(registry, "_loaded", False)
+    monkeypatch.setattr(registry.BACKBONES, "_loaded", False)  # load entry points again, with the new one
     assert "ep-vit-tiny" in list_backbones()
     assert build_backbone("ep-vit-tiny")(torch.randn(1, 3, 32, 32))[0].shape == (1, 192, 2, 2)
     sys.modules.pop("ep_plugin", None)

@@ -132,24 +132,27 @@ def test_results_cli(tmp_path, capsys):
 def test_in_process_oom_halves_batch_same_cell(toy_pose_small, tmp_path, monkeypatch):
     import torch
 
-    from bench.runner import Plan, execute
-    from bench.tasks.base import RunSpec
-    from bench.tasks.pose import PoseTask
+    from mmengine.runner import Runner
+
+    from bench.run.execute import execute
+    from bench.run.spec import RunSpec
+    from bench.tasks import get_task
 
     calls = []
-    original = PoseTask.train
+    original = Runner.train
 
-    def train(self, runner):
+    def train(runner):
         calls.append(runner.train_dataloader.batch_size)
         if len(calls) == 1:
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return original(self, runner)
+        return original(runner)
 
-    monkeypatch.setattr(PoseTask, "train", train)
-    plan = Plan(RunSpec(backbone=TINY, task="pose", protocol="toy", data_root=str(toy_pose_small), epochs=1,
-                        batch_size=4, device="cpu", work_dir=str(tmp_path / "w")))
-    key = plan.key
-    row = execute(plan, tmp_path / "r")
+    monkeypatch.setattr(Runner, "train", train)
+    resolved = get_task("pose").resolve(RunSpec(backbone=TINY, task="pose", protocol="toy",
+                                                data_root=str(toy_pose_small), epochs=1, batch_size=4,
+                                                device="cpu", work_dir=str(tmp_path / "w")))
+    key = resolved.key
+    row = execute(resolved, tmp_path / "r")
     assert calls == [4, 2] and row.status == "ok" and row.cell_key == key
     assert row.extra["oom_batch_sizes"] == [4] and row.extra["train_batch_size"] == 2
 

@@ -85,11 +85,10 @@ def test_full_config_one_step(backbone, toy_ade, tmp_path):
     from mmseg.registry import MODELS
     from mmseg.structures import SegDataSample
 
-    from bench.tasks.base import RunSpec
-    from bench.tasks.segmentation import SegmentationTask
+    from cli_run import resolved_config
 
-    cfg = SegmentationTask().build_config(RunSpec(backbone=backbone, task="segmentation", dataset="ade20k",
-                                                  protocol="upernet", allow_missing=True), toy_ade, tmp_path)
+    cfg = resolved_config("segmentation", toy_ade, tmp_path, backbone=backbone, dataset="ade20k", protocol="upernet",
+                          allow_missing=True)
     assert cfg.train_cfg.max_iters == 160000 and cfg.train_dataloader.batch_size == 16
     assert cfg.model.test_cfg.mode == "slide" and tuple(cfg.model.test_cfg.crop_size) == (512, 512)
     assert cfg.param_scheduler[1].end == 160000 and cfg.model.decode_head.num_classes == 150

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backbones.errors import BenchError
+from backbones.core.errors import BenchError
 from bench.cli import main
-from cli_run import bench_run
-from bench.datasets import semantic
+from cli_run import bench_run, read_split
+from bench.tasks.classification import semantic
 
 TINY_CNN = "timm:resnet18"
 
@@ -135,11 +135,9 @@ def test_imagefolder_reader(tmp_path):
 
 @pytest.mark.parametrize("dataset", ["food101", "cifar10", "cifar100", "pets", "flowers102", "dtd", "imagefolder"])
 def test_toy_layouts_read_back(dataset, tmp_path):
-    from bench.datasets.classification import READERS
-
     assert main(["data", "toy", "--task", "classification", "--dataset", dataset, "--out", str(tmp_path / dataset),
                  "--n-train", "12", "--n-val", "6"]) == 0
-    split = READERS[dataset](tmp_path / dataset)
+    split = read_split("classification", dataset, tmp_path / dataset)
     assert len(split.train) == 12 and len(split.test) == 6
     assert all(split.exists(k) for k, _ in split.train + split.test)
     assert len({y for _, y in split.train}) == 6  # every toy class present

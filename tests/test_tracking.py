@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backbones.errors import BenchError
+from backbones.core.errors import BenchError
 from bench.cli import main
 from cli_run import bench_run
-from bench.datasets.tracking import read_got10k, read_lasot, read_trackingnet
-from bench.tracking_metrics import got10k_metrics, ope_curves, ope_metrics
+from bench.tasks.tracking.datasets import read_got10k, read_lasot, read_trackingnet
+from bench.tasks.tracking.metrics import got10k_metrics, ope_curves, ope_metrics
 
 BACKBONE = "demo-random"
 
@@ -76,7 +76,7 @@ def test_trackingnet_reader(tmp_path):
 
 @pytest.fixture(scope="module")
 def toy_got10k(tmp_path_factory):
-    from bench.toy.tracking import write_toy_tracking
+    from bench.tasks.tracking.toy import write_toy_tracking
 
     root = tmp_path_factory.mktemp("trk") / "GOT-10k"
     write_toy_tracking(root, "got10k", n_train=24, n_val=6, seed=0, n_frames=40)
@@ -212,11 +212,10 @@ def test_full_config_one_step(backbone, toy_got10k, tmp_path):
     import torch
     from mmengine.registry import MODELS
 
-    from bench.tasks.base import RunSpec
-    from bench.tasks.tracking import TrackingTask
+    from cli_run import resolved_config
 
-    cfg = TrackingTask().build_config(RunSpec(backbone=backbone, task="tracking", dataset="got10k",
-                                              protocol="swintrack", allow_missing=True), toy_got10k, tmp_path)
+    cfg = resolved_config("tracking", toy_got10k, tmp_path, backbone=backbone, dataset="got10k",
+                          protocol="swintrack", allow_missing=True)
     assert cfg.train_cfg.max_epochs == 300 and cfg.train_dataloader.batch_size == 64
     assert (cfg.model.encoder_depth, cfg.model.decoder_depth, cfg.model.dim) == (8, 1, 512)
     assert cfg.train_dataloader.dataset.samples_per_epoch == 131072

@@ -1,30 +1,25 @@
-"""Task registry: lazy "module:Class" entries, so listing tasks imports no OpenMMLab code."""
-import difflib
-import importlib
+"""Tasks and their datasets, each a `Registry` (lazy: listing them imports no OpenMMLab code). Built-in tasks live
+in one package each (`bench/tasks/<task>/`: task, datasets, models, metrics, toy data); plug-ins register with
+`@register_task` / `register_dataset`, through `bench --include FILE`, or the entry-point groups
+`transfer_bench.tasks` / `transfer_bench.datasets`."""
+from backbones.core.registry import Registry
 
-from backbones.errors import BenchError
-
-TASKS = {
-    "pose": "bench.tasks.pose:PoseTask",
-    "classification": "bench.tasks.classification:ClassificationTask",
-    "depth": "bench.tasks.depth:DepthTask",
-    "detection": "bench.tasks.detection:DetectionTask",
-    "segmentation": "bench.tasks.segmentation:SegmentationTask",
-    "tracking": "bench.tasks.tracking:TrackingTask",
-}
-ALIASES = {"fgvc": "classification"}
+BUILTIN = ("pose", "classification", "depth", "detection", "segmentation", "tracking")
+TASKS = Registry("task", builtins=tuple(f"bench.tasks.{t}.task" for t in BUILTIN),
+                 entry_point_group="transfer_bench.tasks")
+DATASETS = Registry("dataset", builtins=tuple(f"bench.tasks.{t}.datasets" for t in BUILTIN),
+                    entry_point_group="transfer_bench.datasets")
 
 
 def task_names():
-    return sorted(TASKS)
+    """Registered task names."""
+    return TASKS.names()
 
 
 def get_task(name: str):
-    """The Task instance registered under `name` (or an alias)."""
-    key = ALIASES.get(name, name)
-    if key not in TASKS:
-        close = difflib.get_close_matches(name, list(TASKS) + list(ALIASES), n=2)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise BenchError(f"unknown task {name!r}.{hint} Known tasks: {', '.join(task_names())}")
-    module, _, cls = TASKS[key].partition(":")
-    return getattr(importlib.import_module(module), cls)()
+    """A Task instance for `name` (or an alias, e.g. fgvc)."""
+    return TASKS.get(name)()
+
+
+from bench.tasks.base import (DatasetDef, MetricDef, Task, TaskResult, register_dataset,  # noqa: E402,F401
+                              register_task)  # the plug-in API

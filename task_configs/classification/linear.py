@@ -6,3 +6,6 @@ _base_ = ['./finetune.py']
 bench = dict(protocol='linear', schedules=dict(full=100, smoke=5), drop_path_rate=0.0)
 model = dict(backbone=dict(frozen_stages=1000))
 train_dataloader = dict(dataset=dict(augment=None))
+train_cfg = dict(_delete_=True, type='LinearProbeLoop', max_epochs=100, cache_key=None)  # bench/tasks/classification/linear_probe.py
+test_cfg = dict(type='LinearProbeTestLoop')
+param_scheduler = None

@@ -12,7 +12,7 @@ _base_ = [
     'mmseg::_base_/schedules/schedule_160k.py',
 ]
 bench = dict(protocol='upernet', schedules=dict(full=160000, smoke=100), drop_path=dict(hierarchical=0.3, plain=0.1),
-             layer_decay=dict(hierarchical=0.9, plain=0.65), msflip=True)
+             layer_decay=dict(hierarchical=0.9, plain=0.65))
 crop_size = (512, 512)
 model = dict(
     data_preprocessor=dict(size=crop_size, test_cfg=dict(size=crop_size)),
@@ -33,6 +33,8 @@ test_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'], output_dir=None)
 val_dataloader = None
 val_evaluator = None
 val_cfg = None
+# single scale, then scales 0.5-1.75 x flip (bench/tasks/segmentation/loops.py)
+test_cfg = dict(type='MultiScaleFlipTestLoop')
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=160000, val_interval=10**9)
 optim_wrapper = dict(_delete_=True, type='OptimWrapper',
                      optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05),

@@ -23,9 +23,13 @@ model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameter
 val_dataloader = None
 val_evaluator = None
 val_cfg = None
-test_dataloader = None
-test_evaluator = None
-test_cfg = None
+# one-pass evaluation (bench/tasks/tracking/evaluation.py): every evaluation sequence tracked from its first box
+test_dataloader = dict(batch_size=1, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
+                       collate_fn=dict(type='sequence_collate'),
+                       dataset=dict(type='TrackingSequences', dataset=None, data_root=None))
+test_cfg = dict(type='OnePassEvalLoop', template_size=112, search_size=224, template_factor=2.0, search_factor=4.0,
+                window_influence=0.49)
+test_evaluator = dict(type='TrackingMetric', benchmark=None, public=None, name=None, outfile_dir=None)
 train_cfg = dict(by_epoch=True, max_epochs=300, val_interval=1000000)
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=5e-4, weight_decay=1e-4), clip_grad=dict(max_norm=0.1),
                      paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))

@@ -1,0 +1,115 @@
+"""`bench pretrain simmim`: SimMIM pre-training on a folder of images, resumable, official-layout output."""
+import os
+from pathlib import Path
+
+from backbones.core.errors import BenchError
+from backbones.core.paths import CONFIG_ROOT
+
+
+
+def register(sub):
+    """Add `bench pretrain simmim`."""
+    p = sub.add_parser("pretrain", help="SimMIM pre-training on your own images")
+    psub = p.add_subparsers(dest="method", metavar="METHOD", required=True)
+    q = psub.add_parser("simmim", help="SimMIM: mask 32-px patches, predict their pixels (L1)",
+                        description="Example: bench pretrain simmim --arch swin-b --images DIR --epochs 100 "
+                                    "--out simmim_swin_b.pth")
+    q.add_argument("--arch", required=True,
+                   help="swin-b | swin-l | swinv2-b | vit-b | timm:NAME | any registered backbone name")
+    q.add_argument("--images", required=True, help="folder of images (searched recursively)")
+    q.add_argument("--out", required=True, help="checkpoint to write (.pth or .safetensors), official layout")
+    q.add_argument("--img-size", type=int, default=192)
+    q.add_argument("--mask-patch", type=int, default=32)
+    q.add_argument("--mask-ratio", type=float, default=0.6)
+    q.add_argument("--epochs", type=int, default=100)
+    q.add_argument("--batch-size", type=int, help="default 128; the LR scales by batch/512")
+    q.add_argument("--workers", type=int, help="data loader workers")
+    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--device", choices=("cpu", "cuda"))
+    q.add_argument("--work-dir", help="checkpoints for resuming (default: <out>.work)")
+    q.add_argument("--fresh", action="store_true", help="ignore checkpoints in the work dir")
+    q.add_argument("--preview", metavar="FILE.png", help="write input | mask | reconstruction for a few images")
+    q.add_argument("--quiet", action="store_true", help="only warnings from the training loop")
+    q.set_defaults(handler=pretrain_cmd)
+
+
+def build_config(args, work_dir: Path):
+    from mmengine.config import Config
+
+    import torch
+
+    import bench.run.hooks  # noqa: F401
+    from backbones.build import build_model
+    from backbones.registry import get_spec
+    from bench.simmim import ARCHS
+
+    spec = get_spec(ARCHS.get(args.arch, args.arch))
+    images = Path(args.images)
+    if not images.is_dir():
+        raise BenchError(f"--images {images}: no such folder; pass a folder of images (searched recursively)")
+    cfg = Config.fromfile(CONFIG_ROOT / "pretrain" / "simmim.py")
+    img = (args.img_size, args.img_size)
+    cfg.model.update(backbone=spec.name, img_size=img)
+    with torch.device("meta"):  # the encoder's patch size, without allocating it
+        patch = build_model(spec, img_size=img).patch_embed.patch_size[0]
+    batch = args.batch_size or cfg.train_dataloader.batch_size
+    cfg.train_dataloader.batch_size = batch
+    cfg.train_dataloader.dataset.update(data_root=str(images), img_size=img, mask_patch=args.mask_patch,
+                                        model_patch=patch, mask_ratio=args.mask_ratio, mean=list(spec.mean),
+                                        std=list(spec.std))
+    scale = batch / 512
+    epochs = args.epochs
+    warmup = max(1, round(cfg.bench.warmup_fraction * epochs)) if epochs > 1 else 0
+    cfg.train_cfg.max_epochs = epochs
+    cfg.optim_wrapper.optimizer.lr = cfg.bench.base_lr * scale
+    cfg.param_scheduler = ([dict(type="LinearLR", start_factor=1e-3, by_epoch=True, begin=0, end=warmup,
+                                 convert_to_iter_based=True)] if warmup else []) + [
+        dict(type="CosineAnnealingLR", by_epoch=True, begin=warmup, end=epochs, T_max=epochs - warmup,
+             eta_min=cfg.bench.min_lr * scale, convert_to_iter_based=True)]
+    cfg.train_dataloader.num_workers = min(cfg.train_dataloader.num_workers, os.cpu_count() or 1)
+    if args.workers is not None:
+        cfg.train_dataloader.num_workers = args.workers
+        cfg.train_dataloader.persistent_workers = args.workers > 0
+    cfg.work_dir = str(work_dir)
+    cfg.randomness = dict(seed=args.seed)
+    if args.quiet:
+        cfg.log_level = "WARNING"
+    return cfg
+
+
+def pretrain_cmd(args) -> int:
+    if args.device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    from mmengine.runner import Runner
+
+    from bench.run.hooks import ThroughputHook
+    from bench.run.execute import trusted_own_checkpoints
+    from bench.simmim import save_official, save_preview
+
+    out = Path(args.out)
+    if out.suffix not in (".pth", ".pt", ".safetensors"):
+        raise BenchError(f"--out {out}: use a .pth or .safetensors file name")
+    if args.epochs < 1:
+        raise BenchError("--epochs must be at least 1")
+    work_dir = Path(args.work_dir or str(out) + ".work").resolve()
+    cfg = build_config(args, work_dir)
+    resumed = (work_dir / "last_checkpoint").exists() and not args.fresh
+    cfg.resume = resumed
+    runner = Runner.from_cfg(cfg)
+    if resumed:
+        print(f"resuming SimMIM pre-training from {(work_dir / 'last_checkpoint').read_text().strip()}")
+    with trusted_own_checkpoints(work_dir):
+        runner.train()
+    model = runner.model
+    save_official(model, out)
+    hook = next(h for h in runner.hooks if isinstance(h, ThroughputHook))
+    losses = hook.losses.get("loss_rec", [])
+    if losses:
+        k = max(1, len(losses) // 10)
+        print(f"reconstruction loss: first {sum(losses[:k]) / k:.4f} -> last {sum(losses[-k:]) / k:.4f} "
+              f"({len(losses)} iterations)")
+    print(f"wrote {out} (official SimMIM layout; load it with --backbone {model.spec.name} --weights {out})")
+    if args.preview:
+        save_preview(model, runner.train_dataloader.dataset, Path(args.preview))
+        print(f"wrote preview {args.preview} (input | masked | reconstruction)")
+    return 0

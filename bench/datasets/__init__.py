@@ -1,1 +1,0 @@
-"""Readers for datasets in their official on-disk layouts."""

@@ -1,0 +1,148 @@
+"""`bench run` after resolution, one way: build the mmengine Runner from the resolved config, train (resuming from
+the work dir's last checkpoint when there is one), evaluate through the task, write the row. The row is `running`
+while it works and `ok` or `failed` at the end; an out-of-memory error halves the batch and retries (same cell)."""
+import copy
+import os
+import resource
+import time
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+
+from backbones.checkpoint import read_checkpoint
+from backbones.core.errors import BenchError
+from backbones.core.io import sha256_file
+from bench.run.distributed import rank, unwrap
+from bench.run.fast_path import prepare_model
+from bench.results import ResultRow, config_hash, environment, write_row as _write_row
+from bench.run.resolve import ResolvedRun
+
+
+def make_row(resolved: ResolvedRun, cfg, status: str, **fields) -> ResultRow:
+    """The result row of `resolved` in `status` (fields: metrics, timings, extra, ...)."""
+    spec, task = resolved.spec, resolved.task
+    return ResultRow(
+        cell_key=resolved.key, status=status, backbone=resolved.backbone.name, task=task.name,
+        task_version=task.version, dataset=spec.dataset, split=resolved.dataset.eval_split, protocol=spec.protocol,
+        schedule=spec.schedule if spec.epochs is None else f"{spec.epochs}ep", seed=spec.seed,
+        weights=spec.weights, weights_sha256=resolved.weights_sha256, config_hash=config_hash(cfg.to_dict()),
+        dataset_fingerprint=resolved.fingerprint, primary_metric=resolved.primary_metric,
+        higher_is_better=task.metric(resolved.primary_metric).higher_is_better, env=environment(resolved.device),
+        config=cfg.to_dict(), work_dir=str(resolved.work_dir), cell_id=resolved.cell_id, cell=resolved.cell,
+        metric_directions={m.name: m.higher_is_better for m in task.metrics}, **fields)
+
+
+def _peak_memory_mb(device: str) -> float:
+    if device.startswith("cuda"):
+        import torch
+
+        return torch.cuda.max_memory_allocated() / 2 ** 20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def trusted_own_checkpoints(work_dir: Path):
+    """mmengine's resume unpickles its own checkpoints (numpy RNG state, HistoryBuffer objects), which torch's
+    weights-only default refuses. Inside this block, and only for files under this run's work dir (written by this
+    harness), torch.load may unpickle fully; every other file still goes through the weights-only default."""
+    import torch
+
+    original = torch.load
+    root = Path(work_dir).resolve()
+
+    def load(f, *args, **kwargs):
+        if isinstance(f, (str, os.PathLike)) and Path(f).resolve().is_relative_to(root):
+            kwargs["weights_only"] = False  # our own Runner checkpoint
+        return original(f, *args, **kwargs)
+
+    torch.load = load
+    try:
+        yield
+    finally:
+        torch.load = original
+
+
+def _is_oom(exc: BaseException) -> bool:
+    import torch
+
+    return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
+
+
+def _load_finetuned(runner, checkpoint):
+    raw = read_checkpoint(checkpoint)
+    state = raw.get("state_dict", raw) if isinstance(raw, dict) else raw
+    try:
+        unwrap(runner.model).load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise BenchError(f"--checkpoint {checkpoint} does not fit this task/backbone: "
+                         f"{str(exc).splitlines()[0]}") from None
+
+
+def _attempt(resolved: ResolvedRun, cfg):
+    """One attempt: Runner, train (or load the fine-tuned model), evaluate. Returns (runner, TaskResult,
+    resumed_from, model preparation)."""
+    from mmengine.runner import Runner
+
+    spec = resolved.spec
+    last = resolved.work_dir / "last_checkpoint"
+    resumed_from = None
+    if not spec.eval_only and not spec.fresh and last.exists():
+        resumed_from = last.read_text().strip()
+        cfg.resume = True
+    runner = Runner.from_cfg(cfg)
+    prep = prepare_model(unwrap(runner.model), cfg, spec.compile)
+    if spec.eval_only:
+        _load_finetuned(runner, spec.checkpoint)
+    else:
+        with trusted_own_checkpoints(resolved.work_dir):
+            runner.train()
+    return runner, resolved.task.evaluate(runner, resolved), resumed_from, prep
+
+
+def write_row(results_dir: Path, row: ResultRow):
+    """Rows are written by the first process of a multi-process run only."""
+    if rank() == 0:
+        _write_row(results_dir, row)
+
+
+def execute(resolved: ResolvedRun, results_dir: Path) -> ResultRow:
+    """Train and evaluate `resolved`, writing its row (module docstring)."""
+    from bench.run.hooks import ThroughputHook
+
+    base_batch = resolved.cfg.train_dataloader.batch_size if resolved.cfg.get("train_dataloader") else None
+    halvings, oom_batches, start = resolved.spec.oom_halvings, [], time.time()
+    write_row(results_dir, make_row(resolved, resolved.cfg, "running"))
+    while True:
+        cfg = copy.deepcopy(resolved.cfg)
+        if base_batch:
+            cfg.train_dataloader.batch_size = max(1, base_batch >> halvings)
+        try:
+            runner, result, resumed_from, prep = _attempt(resolved, cfg)
+            break
+        except BaseException as exc:
+            batch = cfg.train_dataloader.batch_size if base_batch else 1
+            if _is_oom(exc) and batch > 1 and not resolved.spec.eval_only and resolved.world_size == 1:
+                oom_batches.append(batch)
+                halvings += 1
+                write_row(results_dir, make_row(resolved, cfg, "running", extra={"oom_batch_sizes": oom_batches}))
+                continue
+            write_row(results_dir, make_row(
+                resolved, cfg, "failed", error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=20)}",
+                timings={"wall_s": round(time.time() - start, 2)},
+                extra={"oom_batch_sizes": oom_batches, "oom": _is_oom(exc)}))
+            raise
+    hook = next(h for h in runner.hooks if isinstance(h, ThroughputHook))
+    audit = getattr(unwrap(runner.model).backbone, "load_audit", None)
+    pred = result.predictions
+    row = make_row(
+        resolved, cfg, "ok", metrics=result.metrics, load_audit=audit.summary() if audit else None,
+        predictions={"path": str(pred), "sha256": sha256_file(pred)} if pred else None,
+        timings={"wall_s": round(time.time() - start, 2), "train_img_per_s": hook.images_per_second,
+                 "peak_memory_mb": round(_peak_memory_mb(resolved.device), 1)},
+        extra={"losses": hook.losses, "eval_only": resolved.spec.eval_only, "checkpoint": resolved.spec.checkpoint,
+               "resumed_from": resumed_from, "oom_batch_sizes": oom_batches, "oom_halvings": halvings,
+               "reinit_last_layers": resolved.spec.reinit_last_layers, "n_eval": result.n_eval,
+               "train_batch_size": (cfg.train_dataloader.batch_size * resolved.world_size) if base_batch else None,
+               "processes": resolved.world_size, **prep, **result.extra})
+    write_row(results_dir, row)
+    return row

@@ -1,1 +1,0 @@
-"""Small learnable datasets written in the real on-disk formats (`bench data toy`)."""
