@@ -45,8 +45,9 @@ def probe_features(spec, img_size=None, window_size=None):
     return [(f["num_chs"], f["reduction"]) for f in model.feature_info]
 
 
-def load_weights(backbone: FeatureBackbone, weights, allow_missing: bool = False):
-    """Load `weights` ('auto' or a path) into `backbone.model` through the audit; returns the LoadAudit."""
+def load_weights(backbone: FeatureBackbone, weights, allow_missing: bool = False, sha256: Optional[str] = None):
+    """Load `weights` ('auto' or a path) into `backbone.model` through the audit; returns the LoadAudit. `sha256`:
+    the file's checksum when the caller has it already (it is not read twice)."""
     spec = backbone.spec
     if weights == "auto":
         from backbones.download import fetch_weights
@@ -58,7 +59,7 @@ def load_weights(backbone: FeatureBackbone, weights, allow_missing: bool = False
     state = unwrap_state_dict(raw)
     del raw
     entries = resolve(spec.checkpoint_filter)(state, backbone.model, spec)
-    audit = apply_entries(backbone.model, entries, checkpoint=str(path), sha256=sha256_file(path),
+    audit = apply_entries(backbone.model, entries, checkpoint=str(path), sha256=sha256 or sha256_file(path),
                           n_tensors=len(state), allowed=spec.allowed_reasons, allow_missing=allow_missing)
     backbone.load_audit = audit
     return audit
@@ -67,7 +68,8 @@ def load_weights(backbone: FeatureBackbone, weights, allow_missing: bool = False
 def build_backbone(name: str, weights: Optional[str] = None, img_size: Optional[Sequence[int]] = None,
                    window_size: Union[None, int, Sequence[int]] = None, out_indices: Optional[Sequence[int]] = None,
                    drop_path_rate: float = 0.0, frozen_stages: int = -1, allow_missing: bool = False,
-                   reinit_last_layers: int = 0, dynamic_img_size: bool = False) -> FeatureBackbone:
+                   reinit_last_layers: int = 0, dynamic_img_size: bool = False,
+                   weights_sha256: Optional[str] = None) -> FeatureBackbone:
     """Build a registered backbone. `weights`: None (random init), a checkpoint path, or "auto" (official URL,
     cached, sha256-checked). The result's `load_audit` says what arrived; a failing audit raises BenchError.
     `reinit_last_layers=k` re-initialises the last k blocks after loading (the seed paper's ablation)."""
@@ -75,7 +77,7 @@ def build_backbone(name: str, weights: Optional[str] = None, img_size: Optional[
     model = build_model(spec, img_size, window_size, drop_path_rate, dynamic_img_size)
     backbone = FeatureBackbone(model, spec, out_indices=out_indices, frozen_stages=frozen_stages)
     if weights is not None:
-        load_weights(backbone, weights, allow_missing=allow_missing)
+        load_weights(backbone, weights, allow_missing=allow_missing, sha256=weights_sha256)
     if reinit_last_layers:
         try:
             backbone.reinit_last_layers(reinit_last_layers)

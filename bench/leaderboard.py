@@ -39,23 +39,69 @@ def _filters(items):
     return out
 
 
+def metric_direction(row, name: str) -> bool:
+    """Whether a higher `name` is better, as the row's task declares it (lm-eval's higher_is_better per metric)."""
+    if name in (row.metric_directions or {}):
+        return bool(row.metric_directions[name])
+    from bench.tasks import TASKS
+
+    try:
+        return TASKS.get(row.task)().metric(name).higher_is_better
+    except BenchError:
+        return row.higher_is_better
+
+
+def _value(row, name, warn):
+    metrics = row.metrics if isinstance(row.metrics, dict) else None
+    value = metrics.get(name) if metrics else None
+    if metrics is None or (value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)))):
+        warn(f"warning: skipping row {row.cell_key} ({row.task}): its metrics are not numbers ({row.metrics!r:.60})")
+        return None
+    return value
+
+
+def _lines(df: pd.DataFrame, cells: dict) -> list:
+    """Table line per record: the backbone's name, or, where one backbone has rows of several cells in one column
+    (other batch, LR, weights, ...), the name with the fields that tell those cells apart."""
+    labels = list(df["backbone"])
+    for _, group in df.groupby(["backbone", "column"]):
+        ids = sorted(set(group["cell_id"]))
+        if len(ids) < 2:
+            continue
+        keys = sorted({k for i in ids for k in cells[i]} - {"seed"})
+        differing = [k for k in keys if len({str(cells[i].get(k)) for i in ids}) > 1] or ["cell_id"]
+        for idx, cell_id in zip(group.index, group["cell_id"]):
+            fields = {**cells[cell_id], "cell_id": cell_id}
+            parts = [f"{k}={str(fields.get(k))[:12]}" for k in differing]
+            labels[df.index.get_loc(idx)] = f"{df.at[idx, 'backbone']} [{', '.join(parts)}]"
+    return labels
+
+
 def long_table(results_dir, metric=None, filters=None, warn=print) -> pd.DataFrame:
-    """One line per ok row: column keys, backbone, seed, value of `metric` (default: the row's primary)."""
-    records = []
+    """One line per ok row: column keys, table line (`backbone`), seed, value of `metric` (default: the row's
+    primary) and its direction. Rows pool as seeds only within one cell (`cell_id`)."""
+    records, cells = [], {}
     for row in load_rows(results_dir, warn=warn):
         if effective_status(row) != "ok":
             continue
         name = metric or row.primary_metric
-        if name not in row.metrics:
+        value = _value(row, name, warn)
+        if value is None:
             continue
         rec = {k: getattr(row, k) for k in COLUMN_KEYS}
-        rec.update(backbone=row.backbone, seed=row.seed, metric=name, value=float(row.metrics[name]),
-                   higher_is_better=row.higher_is_better, cell_key=row.cell_key)
+        cell_id = row.cell_id or row.cell_key
+        cells[cell_id] = row.cell or {}
+        rec.update(backbone=row.backbone, backbone_name=row.backbone, seed=row.seed, metric=name,
+                   value=float(value), higher_is_better=metric_direction(row, name), cell_key=row.cell_key,
+                   cell_id=cell_id)
         records.append(rec)
-    df = pd.DataFrame.from_records(records, columns=list(COLUMN_KEYS) + ["backbone", "seed", "metric", "value",
-                                                                        "higher_is_better", "cell_key"])
+    df = pd.DataFrame.from_records(records, columns=list(COLUMN_KEYS) + [
+        "backbone", "backbone_name", "seed", "metric", "value", "higher_is_better", "cell_key", "cell_id"])
     for key, value in _filters(filters).items():
         df = df[df[key].astype(str) == value]
+    if not df.empty:
+        df = df.assign(column=[column_name(*r) for r in df[list(COLUMN_KEYS)].itertuples(index=False)])
+        df = df.assign(backbone=_lines(df, cells))
     return df
 
 
@@ -63,7 +109,7 @@ def _partner(name):
     from backbones.registry import get_spec
 
     try:
-        spec = get_spec(name)
+        spec = get_spec(name.split(" [")[0])
     except BenchError:
         return None, None
     return spec.pair_with, spec.pretraining
@@ -74,7 +120,6 @@ def aggregate(df: pd.DataFrame) -> pd.DataFrame:
     backbones with a partner `<key> delta_vs_pair` (own mean - partner's mean)."""
     if df.empty:
         return pd.DataFrame(columns=["backbone", "pretraining", "pair_with"])
-    df = df.assign(column=[column_name(*r) for r in df[list(COLUMN_KEYS)].itertuples(index=False)])
     stats = df.groupby(["backbone", "column"])["value"].agg(mean="mean", n="count", ci95=ci95).reset_index()
     table = pd.DataFrame({"backbone": sorted(df["backbone"].unique())})
     meta = {b: _partner(b) for b in table["backbone"]}

@@ -2,16 +2,18 @@
 import json
 
 from bench.cli import main
-from bench.tasks import get_task
+from bench.tasks import TASKS, get_task
 
 
-def bench_run(args, results, capsys, work_dir=None):
-    """Run `bench run ARGS` on the CPU into `results`; assert it succeeded; return (newest row of the task, stdout)."""
-    code = main(["run", "--results", str(results), "--device", "cpu", "--work-dir",
+def bench_run(args, results, capsys, work_dir=None, prefix=()):
+    """Run `bench [PREFIX] run ARGS` on the CPU into `results`; assert it succeeded; return (newest row of the
+    task, stdout)."""
+    code = main([*prefix, "run", "--results", str(results), "--device", "cpu", "--work-dir",
                  str(work_dir or results / "work"), *args])
     out = capsys.readouterr()
     assert code == 0, out.err[-3000:]
-    task = get_task(args[args.index("--task") + 1]).name
+    task = args[args.index("--task") + 1]
+    task = get_task(task).name if task in TASKS else task
     rows = sorted((results / task).glob("*.json"), key=lambda p: p.stat().st_mtime)
     return json.loads(rows[-1].read_text()), out.out
 

@@ -74,9 +74,12 @@ def test_concurrent_writers_never_corrupt(tmp_path):
 
 def _seed_rows(results):
     for seed, (mim, sup) in enumerate([(0.5, 0.40), (0.6, 0.45), (0.7, 0.50)]):
-        write_row(results, _row(cell_key=f"m{seed}", backbone="simmim-swin-b", seed=seed, metrics={"AP": mim}))
-        write_row(results, _row(cell_key=f"s{seed}", backbone="sup-swin-b", seed=seed, metrics={"AP": sup}))
-    write_row(results, _row(cell_key="toy", backbone="simmim-swin-b", protocol="toy", metrics={"AP": 0.9}))
+        write_row(results, _row(cell_key=f"m{seed}", cell_id="mim", backbone="simmim-swin-b", seed=seed,
+                                metrics={"AP": mim}))
+        write_row(results, _row(cell_key=f"s{seed}", cell_id="sup", backbone="sup-swin-b", seed=seed,
+                                metrics={"AP": sup}))
+    write_row(results, _row(cell_key="toy", cell_id="mim-toy", backbone="simmim-swin-b", protocol="toy",
+                            metrics={"AP": 0.9}))
     write_row(results, _row(cell_key="run", backbone="simmim-swin-b", status="running", pid=2 ** 22 + 17))
 
 

@@ -180,7 +180,8 @@ def test_tasks_list_groups_datasets(capsys):
 def _fake_row(results, backbone, dataset, seed, top1):
     from bench.results import ResultRow, write_row
 
-    row = ResultRow(cell_key=f"{backbone}-{dataset}-{seed}".replace(":", "_"), status="ok", backbone=backbone,
+    row = ResultRow(cell_key=f"{backbone}-{dataset}-{seed}".replace(":", "_"), cell_id=f"{backbone}-{dataset}",
+                    status="ok", backbone=backbone,
                     task="classification", task_version="1.0", dataset=dataset, split="test", protocol="finetune",
                     schedule="full", seed=seed, weights=None, weights_sha256=None, config_hash="c",
                     dataset_fingerprint="d", metrics={"top1": top1}, primary_metric="top1", higher_is_better=True)

@@ -43,6 +43,7 @@ class Registry(Generic[T]):
                 self.register(name, target, aliases=aliases)
                 return target
             return decorate
+        self.load()  # built-ins first: a plug-in never takes their place (or the task's default dataset)
         known = self._entries.get(name)
         if name in self._aliases or (known is not None and known is not obj and known != obj):
             raise BenchError(f"{self.kind} {name!r} is registered twice; rename one of them")
@@ -108,8 +109,12 @@ class Registry(Generic[T]):
         return [self.get(n) for n in self.names()]
 
 
+_INCLUDED: Dict[str, int] = {}  # resolved path -> mtime of the version imported in this process
+
+
 def include_file(path) -> None:
-    """Import a user Python file so its registrations run (`bench --include FILE`: backbones, tasks, datasets)."""
+    """Import a user Python file so its registrations run (`bench --include FILE`: backbones, tasks, datasets);
+    a file already imported in this process, unchanged, is not imported again."""
     import importlib.util
     from pathlib import Path
 
@@ -117,6 +122,10 @@ def include_file(path) -> None:
     if not path.is_file() or path.suffix != ".py":
         raise BenchError(f"--include {path}: no such .py file; pass the path of a Python file that registers "
                          "backbones, tasks or datasets")
+    key, mtime = str(path.resolve()), path.stat().st_mtime_ns
+    if _INCLUDED.get(key) == mtime:
+        return
     spec = importlib.util.spec_from_file_location(f"bench_plugin_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    _INCLUDED[key] = mtime

@@ -168,6 +168,8 @@ def resolve_run(task, spec: RunSpec) -> ResolvedRun:
                                          work_dir, device))
     n = world_size() if is_worker() else 1
     finish_config(cfg, spec, backbone, work_dir, device, n)
+    if weights_sha256 and isinstance(cfg.model.get("backbone"), dict):
+        cfg.model.backbone.weights_sha256 = weights_sha256  # the backbone's load audit need not hash it again
     return ResolvedRun(spec, task, dataset, backbone, weights, weights_sha256, data_root, data, fingerprint, inputs,
                        device, n, cell, _digest(cell), key, work_dir, cfg)
 

@@ -34,7 +34,7 @@ def read_images(root: Path) -> Images:
                   hashlib.sha256("\n".join(files).encode()).hexdigest())
 
 
-@DATASETS.register_module()
+@DATASETS.register_module(force=True)  # force: a test process may import this file more than once
 class RotatedImages(BaseDataset):
     """Each image four times, rotated by k x 90 degrees, labelled k."""
 
