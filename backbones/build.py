@@ -16,11 +16,17 @@ def _window_arg(window_size):
     return window_size[0] if len(window_size) == 1 else window_size
 
 
-def build_model(spec, img_size=None, window_size=None, drop_path_rate: float = 0.0, dynamic_img_size=False):
+def build_model(spec, img_size=None, window_size=None, drop_path_rate: float = 0.0, dynamic_img_size=False,
+                shared_rel_pos_bias=False):
     """The bare timm (or plug-in) model for a spec, randomly initialised. `dynamic_img_size` (Swin / SwinV2 only)
-    accepts any input size, building attention masks per forward (detection's variable image sizes)."""
+    accepts any input size, building attention masks per forward (detection's variable image sizes);
+    `shared_rel_pos_bias` (SimMIM ViT only) one relative position table for all blocks, as in pre-training."""
     img_size = tuple(img_size) if img_size is not None else tuple(spec.img_size)
     kwargs = {"img_size": img_size, "drop_path_rate": drop_path_rate}
+    if shared_rel_pos_bias:
+        if spec.arch != "beit":
+            raise BenchError(f"a shared relative position bias is SimMIM ViT's (beit); {spec.name} is {spec.arch}")
+        kwargs["shared_rel_pos_bias"] = True
     if dynamic_img_size:
         if spec.arch not in ("swin", "swinv2"):
             raise BenchError(f"{spec.name} ({spec.arch}) needs a fixed input size; only Swin backbones are dynamic")
@@ -69,13 +75,14 @@ def build_backbone(name: str, weights: Optional[str] = None, img_size: Optional[
                    window_size: Union[None, int, Sequence[int]] = None, out_indices: Optional[Sequence[int]] = None,
                    drop_path_rate: float = 0.0, frozen_stages: int = -1, allow_missing: bool = False,
                    reinit_last_layers: int = 0, dynamic_img_size: bool = False,
-                   weights_sha256: Optional[str] = None) -> FeatureBackbone:
+                   weights_sha256: Optional[str] = None, out_norms: bool = False) -> FeatureBackbone:
     """Build a registered backbone. `weights`: None (random init), a checkpoint path, or "auto" (official URL,
     cached, sha256-checked). The result's `load_audit` says what arrived; a failing audit raises BenchError.
     `reinit_last_layers=k` re-initialises the last k blocks after loading (the seed paper's ablation)."""
     spec = get_spec(name)
     model = build_model(spec, img_size, window_size, drop_path_rate, dynamic_img_size)
-    backbone = FeatureBackbone(model, spec, out_indices=out_indices, frozen_stages=frozen_stages)
+    backbone = FeatureBackbone(model, spec, out_indices=out_indices, frozen_stages=frozen_stages,
+                               out_norms=out_norms)
     if weights is not None:
         load_weights(backbone, weights, allow_missing=allow_missing, sha256=weights_sha256)
     if reinit_last_layers:

@@ -42,9 +42,13 @@ def reinit_blocks(blocks):
 class FeatureBackbone(nn.Module):
     """`forward(x)` -> tuple of NCHW feature maps at `out_indices`; exposes `out_channels`, `out_strides`.
 
-    `frozen_stages=k` freezes the patch embedding (k >= 0) and the first k stages (Swin) or blocks (ViT)."""
+    `frozen_stages=k` freezes the patch embedding (k >= 0) and the first k stages (Swin) or blocks (ViT).
+    `out_norms=True` gives every output level a LayerNorm of its own instead of the model's final norm on the
+    last level only (mmdet / mmseg's Swin add `norm{i}` per output stage for FPN / UperNet:
+    open-mmlab/mmdetection mmdet/models/backbones/swin.py)."""
 
-    def __init__(self, model: nn.Module, spec, out_indices: Sequence[int] = None, frozen_stages: int = -1):
+    def __init__(self, model: nn.Module, spec, out_indices: Sequence[int] = None, frozen_stages: int = -1,
+                 out_norms: bool = False):
         super().__init__()
         self.model = model
         self.spec = spec
@@ -60,6 +64,7 @@ class FeatureBackbone(nn.Module):
         self.out_channels = tuple(info[i]["num_chs"] for i in self.out_indices)
         self.out_strides = tuple(info[i]["reduction"] for i in self.out_indices)
         self.num_levels = n
+        self.out_norms = nn.ModuleList(nn.LayerNorm(c) for c in self.out_channels) if out_norms else None
         self.frozen_stages = frozen_stages
         self._frozen = self._frozen_modules()
         for module in self._frozen:
@@ -94,6 +99,9 @@ class FeatureBackbone(nn.Module):
         return self
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        feats = self.model.forward_intermediates(x, indices=list(self.out_indices), norm=True, stop_early=True,
-                                                 intermediates_only=True)
+        """The NCHW maps at `out_indices` (normalised: see the class docstring)."""
+        feats = self.model.forward_intermediates(x, indices=list(self.out_indices), norm=self.out_norms is None,
+                                                 stop_early=True, intermediates_only=True)
+        if self.out_norms is not None:
+            feats = [norm(f.permute(0, 2, 3, 1)).permute(0, 3, 1, 2) for norm, f in zip(self.out_norms, feats)]
         return tuple(feats)

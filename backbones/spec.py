@@ -24,6 +24,8 @@ DEFAULT_ALLOWED = (Reason.SIMMIM_DECODER, Reason.MASK_TOKEN, Reason.CLASSIFIER_H
 
 @dataclass(frozen=True)
 class BackboneSpec:
+    """A registered backbone: how to build it, what it was pre-trained on, its native geometry and partner."""
+
     name: str
     arch: str                                  # swin | swinv2 | beit | vit | timm | plugin
     builder: object                            # "module:function" (lazy) or a callable(spec, **build_kwargs)
@@ -43,6 +45,23 @@ class BackboneSpec:
     arch_kwargs: dict = field(default_factory=dict)
     checkpoint_filter: object = "backbones.checkpoint:identity_filter"
     allowed_reasons: Tuple[Reason, ...] = DEFAULT_ALLOWED
+
+    @property
+    def family_keys(self) -> Tuple[str, ...]:
+        """Keys for per-family recipe values, most specific first, e.g. ('simmim-swinv2-l', 'swinv2-l', 'swinv2',
+        'default'): the spec's own name, then its group and size (ViT and BEiT are one group, 'vit'; the size comes
+        from `family`, 'swinv2-l' -> 'l'), then the group."""
+        group = "vit" if self.arch in ("vit", "beit") else self.arch
+        size = self.family.rsplit("-", 1)[-1] if "-" in self.family else ""
+        sized = (f"{group}-{size}",) if size in ("t", "s", "b", "l", "h", "g") else ()
+        return (self.name,) + sized + (group, "default")
+
+    def pick(self, values):
+        """The entry of a per-family mapping (a dict with a 'default' key) for this backbone; any other value is
+        returned as it is."""
+        if not isinstance(values, dict) or "default" not in values:
+            return values
+        return next((values[k] for k in self.family_keys if k in values), None)
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -19,11 +19,15 @@ def build(spec, img_size, drop_path_rate=0.0, window_size=None, dynamic_img_size
 
 
 def checkpoint_filter_fn(state_dict, model, spec):
-    """Official SwinV2 (merging at the end of a stage) or timm-native keys -> timm SwinTransformerV2 keys."""
+    """Official SwinV2 (merging at the end of a stage) or timm-native keys -> timm SwinTransformerV2 keys. The
+    released SimMIM SwinV2 files name the position-bias MLP `attn.rpe_mlp.*`, which the model code calls
+    `cpb_mlp` (microsoft/Swin-Transformer utils_simmim.py `remap_pretrained_keys_swin` renames it 'for loading
+    provided models', as does SwinTransformer/MIM-Depth-Estimation): both names are accepted."""
     official = any(k.startswith("layers.0.downsample") for k in state_dict)
 
     def convert(key, value):
         model_key = shift_downsample(key) if official else key
+        model_key = model_key.replace(".attn.rpe_mlp.", ".attn.cpb_mlp.")
         return [Entry(key, value, model_key=model_key, transform="rename" if model_key != key else "copy")]
 
     return map_entries(state_dict, convert)

@@ -10,12 +10,14 @@ VIT_B = dict(patch_size=16, embed_dim=768, depth=12, num_heads=12, mlp_ratio=4.0
 SHARED_RPB = "rel_pos_bias.relative_position_bias_table"
 
 
-def build_beit(spec, img_size, drop_path_rate=0.0):
+def build_beit(spec, img_size, drop_path_rate=0.0, shared_rel_pos_bias=False):
+    """SimMIM's ViT as timm's Beit: per-block relative position tables (fine-tuning), or one shared table
+    (pre-training: SimMIM configs/vit_base__800ep/simmim_pretrain__vit_base__img224__800ep.yaml USE_SHARED_RPB)."""
     from timm.models.beit import Beit
 
     return Beit(img_size=img_size, num_classes=0, global_pool="token", qkv_bias=True, use_abs_pos_emb=False,
-                use_rel_pos_bias=True, use_shared_rel_pos_bias=False, init_values=0.1,
-                drop_path_rate=drop_path_rate, **spec.arch_kwargs)
+                use_rel_pos_bias=not shared_rel_pos_bias, use_shared_rel_pos_bias=shared_rel_pos_bias,
+                init_values=0.1, drop_path_rate=drop_path_rate, **spec.arch_kwargs)
 
 
 def build_vit(spec, img_size, drop_path_rate=0.0):

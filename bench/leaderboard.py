@@ -93,10 +93,11 @@ def long_table(results_dir, metric=None, filters=None, warn=print) -> pd.DataFra
         cells[cell_id] = row.cell or {}
         rec.update(backbone=row.backbone, backbone_name=row.backbone, seed=row.seed, metric=name,
                    value=float(value), higher_is_better=metric_direction(row, name), cell_key=row.cell_key,
-                   cell_id=cell_id)
+                   cell_id=cell_id, deviates=bool((row.recipe_audit or {}).get("deviations")))
         records.append(rec)
     df = pd.DataFrame.from_records(records, columns=list(COLUMN_KEYS) + [
-        "backbone", "backbone_name", "seed", "metric", "value", "higher_is_better", "cell_key", "cell_id"])
+        "backbone", "backbone_name", "seed", "metric", "value", "higher_is_better", "cell_key", "cell_id",
+        "deviates"])
     for key, value in _filters(filters).items():
         df = df[df[key].astype(str) == value]
     if not df.empty:
@@ -120,7 +121,8 @@ def aggregate(df: pd.DataFrame) -> pd.DataFrame:
     backbones with a partner `<key> delta_vs_pair` (own mean - partner's mean)."""
     if df.empty:
         return pd.DataFrame(columns=["backbone", "pretraining", "pair_with"])
-    stats = df.groupby(["backbone", "column"])["value"].agg(mean="mean", n="count", ci95=ci95).reset_index()
+    stats = df.groupby(["backbone", "column"]).agg(mean=("value", "mean"), n=("value", "count"),
+                                                    ci95=("value", ci95), deviates=("deviates", "any")).reset_index()
     table = pd.DataFrame({"backbone": sorted(df["backbone"].unique())})
     meta = {b: _partner(b) for b in table["backbone"]}
     table["pretraining"] = [meta[b][1] or "" for b in table["backbone"]]
@@ -130,6 +132,7 @@ def aggregate(df: pd.DataFrame) -> pd.DataFrame:
         table[f"{column} mean"] = table["backbone"].map(sub["mean"])
         table[f"{column} ci95"] = table["backbone"].map(sub["ci95"])
         table[f"{column} n"] = table["backbone"].map(sub["n"]).astype("Int64")
+        table[f"{column} deviates"] = table["backbone"].map(sub["deviates"]).astype("boolean")
         table[f"{column} delta_vs_pair"] = _deltas(sub["mean"].to_dict(), table["backbone"], meta)
     return table
 
@@ -198,7 +201,8 @@ def reference_rows() -> pd.DataFrame:
 
 
 def markdown(table: pd.DataFrame, higher: dict) -> str:
-    """Markdown with `mean ± ci (n)` cells; the best mean per column in bold (direction from the task)."""
+    """Markdown with `mean ± ci (n)` cells; the best mean per column in bold (direction from the task); a cell
+    whose rows deviate from the published recipe is marked †."""
     columns = [c[:-5] for c in table.columns if c.endswith(" mean")]
     lines = ["| backbone | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
     best = {}
@@ -225,8 +229,13 @@ def markdown(table: pd.DataFrame, higher: dict) -> str:
                 text += f" [Δ {delta:+.3g}]"
             if best.get(col) == mean and not row["backbone"].startswith("[paper]"):
                 text = f"**{text}**"
+            if row.get(f"{col} deviates") is True:
+                text += " †"
             cells.append(text)
         lines.append(f"| {row['backbone']} | " + " | ".join(cells) + " |")
+    if any(c.endswith(" deviates") and table[c].fillna(False).any() for c in table.columns):
+        lines.append("\n† the rows of this cell deviate from the protocol's published recipe (a toy or shortened "
+                     "run, or another batch): see their `recipe_audit`")
     return "\n".join(lines) + "\n"
 
 

@@ -64,6 +64,7 @@ class ResultRow:
     cell_id: str = ""                           # rows with one cell_id differ only in the seed
     cell: dict = field(default_factory=dict)    # what changes the measurement (bench.run.resolve)
     metric_directions: Dict[str, bool] = field(default_factory=dict)  # metric -> higher is better
+    recipe_audit: Optional[dict] = None         # settings against the protocol's published ones
     pid: int = field(default_factory=os.getpid)
     pid_start: Optional[float] = field(default_factory=lambda: process_start(os.getpid()))  # pid reuse check
     host: str = field(default_factory=socket.gethostname)

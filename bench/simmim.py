@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from mmengine.dataset import BaseDataset
 from mmengine.model import BaseModel
-from mmengine.registry import DATASETS, MODELS
+from mmengine.optim import DefaultOptimWrapperConstructor
+from mmengine.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 from PIL import Image
 from torch import nn
 from torchvision.transforms import v2
@@ -87,12 +88,29 @@ def encoder_kind(model: nn.Module) -> str:
     raise BenchError(f"SimMIM pre-training supports Swin, SwinV2, BEiT and ViT encoders, not {type(model).__name__}")
 
 
+def norm_targets(x: torch.Tensor, patch: int) -> torch.Tensor:
+    """SwinV2 SimMIM's target (microsoft/Swin-Transformer models/simmim.py `norm_targets`): each pixel normalised by
+    the mean and unbiased variance of its `patch` x `patch` neighbourhood (odd patch; borders count only the pixels
+    inside the image)."""
+    pad = patch // 2
+    mean = F.avg_pool2d(x, patch, 1, pad, count_include_pad=False)
+    sq_mean = F.avg_pool2d(x ** 2, patch, 1, pad, count_include_pad=False)
+    count = F.avg_pool2d(torch.ones_like(x), patch, 1, pad, count_include_pad=True) * patch ** 2
+    var = ((sq_mean - mean ** 2) * (count / (count - 1))).clamp(min=0)
+    return (x - mean) / (var + 1e-6) ** 0.5
+
+
 @MODELS.register_module()
 class SimMIM(BaseModel):
-    def __init__(self, backbone: str, img_size, drop_path_rate=0.0, data_preprocessor=None):
+    """SimMIM (microsoft/SimMIM models/simmim.py): masked tokens replaced by a learned mask token, a 1x1 conv +
+    PixelShuffle decoder, L1 on the masked pixels of the (SwinV2: locally normalised) input."""
+
+    def __init__(self, backbone: str, img_size, drop_path_rate=0.0, norm_target_patch=None, data_preprocessor=None):
         super().__init__(data_preprocessor=data_preprocessor)
         self.spec = get_spec(backbone)
-        self.encoder = build_model(self.spec, img_size=tuple(img_size), drop_path_rate=drop_path_rate)
+        self.norm_target_patch = norm_target_patch
+        self.encoder = build_model(self.spec, img_size=tuple(img_size), drop_path_rate=drop_path_rate,
+                                   shared_rel_pos_bias=self.spec.arch == "beit")
         self.kind = encoder_kind(self.encoder)
         self.patch = self.encoder.patch_embed.patch_size[0]
         embed = self.encoder.patch_embed.proj.out_channels
@@ -134,7 +152,8 @@ class SimMIM(BaseModel):
         if mode == "tensor":
             return rec
         if mode == "loss":
-            return {"loss_rec": masked_l1(rec, inputs, mask, self.patch)}
+            target = norm_targets(inputs, self.norm_target_patch) if self.norm_target_patch else inputs
+            return {"loss_rec": masked_l1(rec, target, mask, self.patch)}
         return [rec]
 
 
@@ -196,3 +215,22 @@ def save_preview(model: SimMIM, dataset, path: Path, n: int = 4):
     cv2.imwrite(str(path), np.concatenate(rows, axis=0).astype(np.uint8))
     model.train()
     return path
+
+
+@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
+class SimMIMPretrainConstructor(DefaultOptimWrapperConstructor):
+    """SimMIM's pre-training parameter groups (microsoft/SimMIM optimizer.py get_pretrain_param_groups): no weight
+    decay for 1-D parameters, biases and names containing one of paramwise_cfg `no_decay_keywords` (the encoder's
+    skip list: Swin absolute_pos_embed, relative_position_bias_table, mask_token; SwinV2 also cpb_mlp, logit_scale
+    (microsoft/Swin-Transformer); ViT pos_embed, cls_token only: its mask token and shared table are decayed)."""
+
+    def add_params(self, params, module, prefix="", lr=None):
+        """Two groups: decayed and not."""
+        keywords = tuple(self.paramwise_cfg.get("no_decay_keywords", ()))
+        decay, no_decay = [], []
+        for name, param in module.named_parameters():
+            if not param.requires_grad:
+                continue
+            exempt = param.ndim <= 1 or name.endswith(".bias") or any(k in name for k in keywords)
+            (no_decay if exempt else decay).append(param)
+        params.extend([{"params": decay}, {"params": no_decay, "weight_decay": 0.0}])

@@ -28,8 +28,9 @@ def swin_state(embed=128, depths=(2, 2, 18, 2), heads=(4, 8, 16, 32), img=192, w
             sd[p + "norm1.weight"], sd[p + "norm1.bias"] = 1 + r(c), r(c)
             if v2:
                 sd[p + "attn.logit_scale"] = torch.log(10 * torch.ones(nh, 1, 1)) + r(nh, 1, 1)
-                sd[p + "attn.cpb_mlp.0.weight"], sd[p + "attn.cpb_mlp.0.bias"] = r(512, 2), r(512)
-                sd[p + "attn.cpb_mlp.2.weight"] = r(nh, 512)
+                mlp = "rpe_mlp" if simmim else "cpb_mlp"  # SimMIM's released SwinV2 files call it rpe_mlp
+                sd[p + f"attn.{mlp}.0.weight"], sd[p + f"attn.{mlp}.0.bias"] = r(512, 2), r(512)
+                sd[p + f"attn.{mlp}.2.weight"] = r(nh, 512)
                 sd[p + "attn.q_bias"], sd[p + "attn.v_bias"] = r(c), r(c)
                 sd[p + "attn.qkv.weight"] = r(3 * c, c)
                 sd[p + "attn.relative_coords_table"] = torch.zeros(1, 2 * w - 1, 2 * w - 1, 2)

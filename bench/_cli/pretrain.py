@@ -18,10 +18,12 @@ def register(sub):
                    help="swin-b | swin-l | swinv2-b | vit-b | timm:NAME | any registered backbone name")
     q.add_argument("--images", required=True, help="folder of images (searched recursively)")
     q.add_argument("--out", required=True, help="checkpoint to write (.pth or .safetensors), official layout")
-    q.add_argument("--img-size", type=int, default=192)
+    q.add_argument("--img-size", type=int, help="default: SimMIM's, 192 (Swin) or 224 (ViT)")
     q.add_argument("--mask-patch", type=int, default=32)
     q.add_argument("--mask-ratio", type=float, default=0.6)
-    q.add_argument("--epochs", type=int, default=100)
+    q.add_argument("--recipe", choices=("100ep", "800ep"), default="100ep",
+                   help="SimMIM's schedule: 100ep (cosine, base LR 2e-4) or 800ep (step at 7/8, base LR 1e-4)")
+    q.add_argument("--epochs", type=int, help="override the recipe's epoch count (the schedule keeps its shape)")
     q.add_argument("--batch-size", type=int, help="default 128; the LR scales by batch/512")
     q.add_argument("--workers", type=int, help="data loader workers")
     q.add_argument("--seed", type=int, default=0)
@@ -31,6 +33,23 @@ def register(sub):
     q.add_argument("--preview", metavar="FILE.png", help="write input | mask | reconstruction for a few images")
     q.add_argument("--quiet", action="store_true", help="only warnings from the training loop")
     q.set_defaults(handler=pretrain_cmd)
+
+
+def simmim_schedule(recipe, epochs: int) -> list:
+    """The recipe's warmup (linear from warmup_lr) and decay (cosine to min_lr, or steps), rescaled to `epochs`
+    (SimMIM lr_scheduler.py; the LR values scale with the batch, so they are stated as ratios of the base LR)."""
+    warmup = min(max(1, round(recipe.warmup_epochs * epochs / recipe.epochs)), max(epochs - 1, 0))
+    out = [dict(type="LinearLR", start_factor=recipe.warmup_lr / recipe.base_lr, by_epoch=True, begin=0, end=warmup,
+                convert_to_iter_based=True)] if warmup else []
+    if recipe.schedule == "cosine":
+        out.append(dict(type="CosineAnnealingLR", by_epoch=True, begin=warmup, end=max(epochs, warmup + 1),
+                        T_max=max(epochs - warmup, 1), eta_min_ratio=recipe.min_lr / recipe.base_lr,
+                        convert_to_iter_based=True))
+    else:
+        steps = [max(1, round(m * epochs / recipe.epochs)) for m in recipe.milestones]
+        out.append(dict(type="MultiStepLR", by_epoch=True, begin=0, end=max(epochs, 1), milestones=steps,
+                        gamma=recipe.gamma, convert_to_iter_based=True))
+    return out
 
 
 def build_config(args, work_dir: Path):
@@ -44,28 +63,27 @@ def build_config(args, work_dir: Path):
     from bench.simmim import ARCHS
 
     spec = get_spec(ARCHS.get(args.arch, args.arch))
-    images = Path(args.images)
-    if not images.is_dir():
+    images = Path(args.images) if args.images is not None else None  # None: the config only (bench protocols)
+    if images is not None and not images.is_dir():
         raise BenchError(f"--images {images}: no such folder; pass a folder of images (searched recursively)")
     cfg = Config.fromfile(CONFIG_ROOT / "pretrain" / "simmim.py")
-    img = (args.img_size, args.img_size)
+    side = args.img_size or (224 if spec.arch in ("vit", "beit") else 192)
+    img = (side, side)
     cfg.model.update(backbone=spec.name, img_size=img)
     with torch.device("meta"):  # the encoder's patch size, without allocating it
         patch = build_model(spec, img_size=img).patch_embed.patch_size[0]
     batch = args.batch_size or cfg.train_dataloader.batch_size
     cfg.train_dataloader.batch_size = batch
-    cfg.train_dataloader.dataset.update(data_root=str(images), img_size=img, mask_patch=args.mask_patch,
+    cfg.train_dataloader.dataset.update(data_root=str(images) if images else None, img_size=img, mask_patch=args.mask_patch,
                                         model_patch=patch, mask_ratio=args.mask_ratio, mean=list(spec.mean),
                                         std=list(spec.std))
-    scale = batch / 512
-    epochs = args.epochs
-    warmup = max(1, round(cfg.bench.warmup_fraction * epochs)) if epochs > 1 else 0
+    recipe = cfg.bench.recipes[args.recipe]
+    epochs = recipe.epochs if args.epochs is None else args.epochs
     cfg.train_cfg.max_epochs = epochs
-    cfg.optim_wrapper.optimizer.lr = cfg.bench.base_lr * scale
-    cfg.param_scheduler = ([dict(type="LinearLR", start_factor=1e-3, by_epoch=True, begin=0, end=warmup,
-                                 convert_to_iter_based=True)] if warmup else []) + [
-        dict(type="CosineAnnealingLR", by_epoch=True, begin=warmup, end=epochs, T_max=epochs - warmup,
-             eta_min=cfg.bench.min_lr * scale, convert_to_iter_based=True)]
+    cfg.optim_wrapper.optimizer.lr = recipe.base_lr * batch / 512  # SimMIM main_simmim.py: x total batch / 512
+    cfg.param_scheduler = simmim_schedule(recipe, epochs)
+    cfg.model.update(drop_path_rate=spec.pick(cfg.bench.drop_path), norm_target_patch=spec.pick(cfg.bench.norm_target))
+    cfg.optim_wrapper.paramwise_cfg.no_decay_keywords = tuple(spec.pick(cfg.bench.no_decay_keywords))
     cfg.train_dataloader.num_workers = min(cfg.train_dataloader.num_workers, os.cpu_count() or 1)
     if args.workers is not None:
         cfg.train_dataloader.num_workers = args.workers
@@ -89,8 +107,8 @@ def pretrain_cmd(args) -> int:
     out = Path(args.out)
     if out.suffix not in (".pth", ".pt", ".safetensors"):
         raise BenchError(f"--out {out}: use a .pth or .safetensors file name")
-    if args.epochs < 1:
-        raise BenchError("--epochs must be at least 1")
+    if args.epochs is not None and args.epochs < 1:
+        raise BenchError(f"--epochs {args.epochs}: pass 1 or more")
     work_dir = Path(args.work_dir or str(out) + ".work").resolve()
     cfg = build_config(args, work_dir)
     resumed = (work_dir / "last_checkpoint").exists() and not args.fresh

@@ -29,7 +29,8 @@ def make_row(resolved: ResolvedRun, cfg, status: str, **fields) -> ResultRow:
         dataset_fingerprint=resolved.fingerprint, primary_metric=resolved.primary_metric,
         higher_is_better=task.metric(resolved.primary_metric).higher_is_better, env=environment(resolved.device),
         config=cfg.to_dict(), work_dir=str(resolved.work_dir), cell_id=resolved.cell_id, cell=resolved.cell,
-        metric_directions={m.name: m.higher_is_better for m in task.metrics}, **fields)
+        metric_directions={m.name: m.higher_is_better for m in task.metrics}, recipe_audit=resolved.recipe_audit,
+        **fields)
 
 
 def _peak_memory_mb(device: str) -> float:
@@ -99,6 +100,18 @@ def _attempt(resolved: ResolvedRun, cfg):
     return runner, resolved.task.evaluate(runner, resolved), resumed_from, prep
 
 
+def _attempt_number(resolved: ResolvedRun, results_dir: Path) -> int:
+    """Which run of this cell this is: 1, or one more than the interrupted run's when this one resumes it (a rerun
+    after a kill, a Slurm requeue)."""
+    from bench.run.store import existing_row
+
+    spec = resolved.spec
+    if spec.fresh or spec.eval_only or not (resolved.work_dir / "last_checkpoint").exists():
+        return 1
+    previous = existing_row(results_dir, resolved)
+    return (previous.extra.get("attempts", 1) if previous else 1) + 1
+
+
 def write_row(results_dir: Path, row: ResultRow):
     """Rows are written by the first process of a multi-process run only."""
     if rank() == 0:
@@ -111,7 +124,8 @@ def execute(resolved: ResolvedRun, results_dir: Path) -> ResultRow:
 
     base_batch = resolved.cfg.train_dataloader.batch_size if resolved.cfg.get("train_dataloader") else None
     halvings, oom_batches, start = resolved.spec.oom_halvings, [], time.time()
-    write_row(results_dir, make_row(resolved, resolved.cfg, "running"))
+    attempts = _attempt_number(resolved, results_dir)
+    write_row(results_dir, make_row(resolved, resolved.cfg, "running", extra={"attempts": attempts}))
     while True:
         cfg = copy.deepcopy(resolved.cfg)
         if base_batch:
@@ -124,12 +138,13 @@ def execute(resolved: ResolvedRun, results_dir: Path) -> ResultRow:
             if _is_oom(exc) and batch > 1 and not resolved.spec.eval_only and resolved.world_size == 1:
                 oom_batches.append(batch)
                 halvings += 1
-                write_row(results_dir, make_row(resolved, cfg, "running", extra={"oom_batch_sizes": oom_batches}))
+                write_row(results_dir, make_row(resolved, cfg, "running", extra={"oom_batch_sizes": oom_batches,
+                                                                                 "attempts": attempts}))
                 continue
             write_row(results_dir, make_row(
                 resolved, cfg, "failed", error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=20)}",
                 timings={"wall_s": round(time.time() - start, 2)},
-                extra={"oom_batch_sizes": oom_batches, "oom": _is_oom(exc)}))
+                extra={"oom_batch_sizes": oom_batches, "oom": _is_oom(exc), "attempts": attempts}))
             raise
     hook = next(h for h in runner.hooks if isinstance(h, ThroughputHook))
     audit = getattr(unwrap(runner.model).backbone, "load_audit", None)
@@ -140,7 +155,8 @@ def execute(resolved: ResolvedRun, results_dir: Path) -> ResultRow:
         timings={"wall_s": round(time.time() - start, 2), "train_img_per_s": hook.images_per_second,
                  "peak_memory_mb": round(_peak_memory_mb(resolved.device), 1)},
         extra={"losses": hook.losses, "eval_only": resolved.spec.eval_only, "checkpoint": resolved.spec.checkpoint,
-               "resumed_from": resumed_from, "oom_batch_sizes": oom_batches, "oom_halvings": halvings,
+               "resumed_from": resumed_from, "attempts": attempts, "oom_batch_sizes": oom_batches,
+               "oom_halvings": halvings,
                "reinit_last_layers": resolved.spec.reinit_last_layers, "n_eval": result.n_eval,
                "train_batch_size": (cfg.train_dataloader.batch_size * resolved.world_size) if base_batch else None,
                "processes": resolved.world_size, **prep, **result.extra})

@@ -4,6 +4,7 @@ built. Later stages read the frozen result; nothing is resolved twice."""
 import ast
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ class ResolvedRun:
     key: str                      # hash of `cell` + seed: the row's file name
     work_dir: Path
     cfg: Any                      # mmengine Config (built once)
+    recipe_audit: Optional[dict]  # the run's settings against the protocol's published ones (bench.run.recipe)
 
     @property
     def primary_metric(self) -> str:
@@ -171,7 +173,62 @@ def resolve_run(task, spec: RunSpec) -> ResolvedRun:
     if weights_sha256 and isinstance(cfg.model.get("backbone"), dict):
         cfg.model.backbone.weights_sha256 = weights_sha256  # the backbone's load audit need not hash it again
     return ResolvedRun(spec, task, dataset, backbone, weights, weights_sha256, data_root, data, fingerprint, inputs,
-                       device, n, cell, _digest(cell), key, work_dir, cfg)
+                       device, n, cell, _digest(cell), key, work_dir, cfg, audit_recipe(task, spec, backbone, cfg, n))
+
+
+def requested_changes(spec: RunSpec) -> List[str]:
+    """The recipe settings a run's own options change (a shortened schedule, another batch or input size)."""
+    out = []
+    if spec.epochs is not None or spec.schedule != "full":
+        out += ["schedule", "warmup"]
+    if spec.batch_size is not None:
+        out.append("global_batch")
+    if spec.img_size is not None:
+        out.append("input_size")
+    if spec.cfg_options:
+        out += [k.split(".")[0] for k in spec.cfg_options]
+    return out
+
+
+def audit_recipe(task, spec: RunSpec, backbone, cfg, world_size: int) -> Optional[dict]:
+    """The recipe audit of the resolved config (None for protocols without a recipe)."""
+    from bench.run.recipe import audit, load_recipe
+
+    ctx = {"backbone": backbone, "world_size": world_size, "evaluation": task.evaluation(cfg, spec),
+           "requested": requested_changes(spec), "reasons": task.deviation_reasons(spec)}
+    return audit(load_recipe(task, spec.dataset, spec.protocol), cfg, ctx)
+
+
+def apply_family_settings(cfg, backbone) -> None:
+    """The protocol's per-family settings (`bench.window`, `bench.drop_path`, `bench.optimizer`, `bench.layer_decay`:
+    mappings keyed 'swinv2-l' > 'swinv2' > 'default', see BackboneSpec.family_keys) on the backbone and the
+    optimizer."""
+    bench, bb = cfg.get("bench") or {}, cfg.model.get("backbone")
+    window = backbone.pick(bench.get("window"))
+    if window is not None and bb is not None and backbone.arch in ("swin", "swinv2"):
+        bb.window_size = tuple(window)
+    drop_path = backbone.pick(bench.get("drop_path"))
+    if drop_path is not None and bb is not None:
+        bb.drop_path_rate = drop_path
+    optimizer = backbone.pick(bench.get("optimizer"))
+    if optimizer:
+        cfg.optim_wrapper.optimizer.update(optimizer)
+    decay = backbone.pick(bench.get("layer_decay"))
+    if decay is not None and cfg.get("optim_wrapper"):
+        cfg.optim_wrapper.setdefault("paramwise_cfg", {})
+        cfg.optim_wrapper.paramwise_cfg.update(layer_decay_rate=decay["rate"], layer_decay_rule=decay.get("rule"))
+
+
+def scale_lr(cfg, backbone) -> None:
+    """The protocol's LR is stated at its published global batch (`bench.lr_scaling.base_batch`); a run with
+    another global batch (the config's, before it is split over processes) scales it by the protocol's rule
+    (`linear`, `sqrt` or `none`)."""
+    scaling = backbone.pick((cfg.get("bench") or {}).get("lr_scaling"))
+    if not scaling or not cfg.get("train_dataloader"):
+        return
+    ratio = cfg.train_dataloader.batch_size / scaling["base_batch"]
+    factor = {"linear": ratio, "sqrt": math.sqrt(ratio), "none": 1.0}[scaling.get("rule", "linear")]
+    cfg.optim_wrapper.optimizer.lr = cfg.optim_wrapper.optimizer.lr * factor
 
 
 def finish_config(cfg, spec: RunSpec, backbone, work_dir: Path, device: str, world_size: int) -> None:
@@ -183,6 +240,8 @@ def finish_config(cfg, spec: RunSpec, backbone, work_dir: Path, device: str, wor
 
     if spec.reinit_last_layers:
         cfg.model.backbone.reinit_last_layers = spec.reinit_last_layers
+    apply_family_settings(cfg, backbone)
+    scale_lr(cfg, backbone)
     if spec.cfg_options:
         cfg.merge_from_dict(spec.cfg_options)
     cfg.work_dir = str(work_dir)

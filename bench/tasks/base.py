@@ -180,6 +180,14 @@ class Task(ABC):
 
         return resolve_run(self, spec)
 
+    def evaluation(self, cfg, spec) -> Optional[str]:
+        """How the resolved config evaluates, in the wording of the protocol's recipe (default: not described)."""
+        return None
+
+    def deviation_reasons(self, spec) -> Dict[str, str]:
+        """Why this run's choices make recipe settings deviate (e.g. pose without --bbox-file), by setting."""
+        return {}
+
     @abstractmethod
     def build_config(self, ctx: BuildContext):
         """The resolved mmengine Config of this run (called once per run, by `resolve`)."""

@@ -1,27 +1,32 @@
-# The seed paper's depth protocol on KITTI (Eigen split): as glp_nyu, with max depth 80 m, random 352x352 crops,
-# Swin windows 22,22,22,11, evaluation on the 652 Eigen test images with ground truth, Garg crop, range (1e-3, 80).
+# The seed paper's depth protocol on KITTI (Eigen split): as glp_nyu, with max depth 80 m, KITTI's 352x1216 benchmark
+# crop on image and depth for training and evaluation (MIM-Depth-Estimation dataset/kitti.py), random 352x352 crops,
+# Swin windows 22,22,22,11, evaluation on the 652 Eigen test images with ground truth: flip + 16 sliding 352 windows
+# (stride 57, test.py shift_window_test with shift_size 16), Garg crop fractions of the 352x1216 crop, range
+# (1e-3, 80). Settings and sources: glp_kitti.recipe.py.
 _base_ = ['./glp_nyu.py']
 
-bench = dict(window=(22, 22, 22, 11), crop=(352, 352))
+bench = dict(window=dict(default=None, swin=(22, 22, 22, 11), swinv2=(22, 22, 22, 11)), crop=(352, 352))
 max_depth = 80.0
 crop_size = (352, 352)
 model = dict(backbone=dict(img_size=crop_size), decode_head=dict(max_depth=max_depth),
-             test_cfg=dict(crop_size=crop_size, stride=(176, 176)))
+             test_cfg=dict(crop_size=crop_size, stride=(57, 57)))
+meta_keys = ('img_path', 'depth_map_path', 'ori_shape', 'img_shape', 'pad_shape', 'scale_factor', 'flip',
+             'flip_direction', 'category_id')
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadDepthAnnotation', depth_rescale_factor=1 / 256.),
+    dict(type='KBCrop'),
+    dict(type='CutDepth', depth_scale=256.0),
     dict(type='RandomFlip', prob=0.5),
     dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='PhotoMetricDistortion', brightness_delta=20, contrast_range=(0.8, 1.2),
-         saturation_range=(0.8, 1.2), hue_delta=10),
-    dict(type='PackSegInputs', meta_keys=('img_path', 'depth_map_path', 'ori_shape', 'img_shape', 'pad_shape',
-                                          'scale_factor', 'flip', 'flip_direction', 'category_id')),
+    dict(type='GLPPhotometric'),
+    dict(type='PackSegInputs', meta_keys=meta_keys),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadDepthAnnotation', depth_rescale_factor=1 / 256.),
-    dict(type='PackSegInputs', meta_keys=('img_path', 'depth_map_path', 'ori_shape', 'img_shape', 'pad_shape',
-                                          'scale_factor', 'flip', 'flip_direction', 'category_id')),
+    dict(type='KBCrop'),
+    dict(type='PackSegInputs', meta_keys=meta_keys),
 ]
 train_dataloader = dict(dataset=dict(dataset='kitti', pipeline=train_pipeline))
 test_dataloader = dict(dataset=dict(dataset='kitti', pipeline=test_pipeline))

@@ -1,9 +1,11 @@
 # `toy` protocol: glp shrunk for CPU checks on `bench data toy` data (whole 96x128 images, no crop, LR 1e-3 after
-# a short warmup, whole-image test, no evaluation crop). Rows say protocol=toy.
+# a short warmup, whole-image test, no evaluation crop, no CutDepth / photometric jitter, ImageNet mean/std).
+# Rows say protocol=toy.
 _base_ = ['./glp_kitti.py']
 
-bench = dict(protocol='toy', schedules=dict(full=20, smoke=2), window=None, crop=(96, 128))
-model = dict(backbone=dict(img_size=(96, 128)), decode_head=dict(embed_dim=32),
+bench = dict(protocol='toy', schedules=dict(full=20, smoke=2), window=None, crop=(96, 128), normalise=True,
+             head_width=dict(_delete_=True, default=32), layer_decay=dict(_delete_=True, default=dict(rate=1.0, rule=None)))
+model = dict(backbone=dict(img_size=(96, 128)),
              test_cfg=dict(_delete_=True, mode='whole'))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -15,5 +17,5 @@ train_pipeline = [
 train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False, dataset=dict(pipeline=train_pipeline))
 test_dataloader = dict(num_workers=0, persistent_workers=False)
 test_evaluator = dict(crop=None)
-optim_wrapper = dict(optimizer=dict(lr=1e-3), paramwise_cfg=dict(layer_decay_rate=1.0))
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=10)]

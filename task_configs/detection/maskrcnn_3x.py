@@ -4,7 +4,7 @@ _base_ = ['./maskrcnn_1x.py']
 bench = dict(protocol='maskrcnn_3x', schedules=dict(full=36, smoke=1))
 train_cfg = dict(max_epochs=36)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
+    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=1000),
     dict(type='MultiStepLR', begin=0, end=36, by_epoch=True, milestones=[27, 33], gamma=0.1),
 ]
 train_dataloader = dict(dataset=dict(pipeline=[

@@ -2,7 +2,8 @@
 # small RPN/RoI sample counts, LR 1e-3, no step decay). Rows say protocol=toy.
 _base_ = ['./maskrcnn_1x.py']
 
-bench = dict(protocol='toy', schedules=dict(full=12, smoke=2), drop_path_rate=0.0)
+bench = dict(protocol='toy', schedules=dict(full=12, smoke=2), lr_scaling=None, drop_path=dict(_delete_=True, default=0.0),
+             window=None, optimizer=None, layer_decay=dict(_delete_=True, default=dict(rate=1.0, rule=None)))
 model = dict(backbone=dict(img_size=(128, 128)),
              train_cfg=dict(rpn=dict(sampler=dict(num=64)), rpn_proposal=dict(nms_pre=300, max_per_img=100),
                             rcnn=dict(sampler=dict(num=64))),
@@ -20,5 +21,5 @@ test_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(pip
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]))
-optim_wrapper = dict(optimizer=dict(lr=1e-3), paramwise_cfg=dict(layer_decay_rate=1.0))
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20)]

@@ -2,13 +2,15 @@
 # heatmaps, constant LR after a short warmup). Its rows carry protocol=toy, so they never mix with real ones.
 _base_ = ['./vitpose_coco.py']
 
-bench = dict(protocol='toy', deconv_channels=64, deconv_kernel=4, drop_path_rate=0.0, schedules=dict(full=30, smoke=2))
+bench = dict(protocol='toy', deconv_channels=dict(_delete_=True, default=64), deconv_kernel=4, schedules=dict(full=30, smoke=2), lr_scaling=None,
+             drop_path=dict(_delete_=True, default=0.0), window=None,
+             layer_decay=dict(_delete_=True, default=dict(rate=1.0, rule=None)))
 
 codec = dict(type='UDPHeatmap', input_size=(96, 128), heatmap_size=(24, 32), sigma=1.5)
-model = dict(backbone=dict(img_size=(128, 96), drop_path_rate=0.0),
+model = dict(backbone=dict(img_size=(128, 96)),
              head=dict(deconv_out_channels=(64, 64), decoder=codec))
 train_cfg = dict(max_epochs=30)
-optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=0.01), paramwise_cfg=dict(layer_decay_rate=1.0))
+optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=0.01))
 param_scheduler = [dict(type='LinearLR', begin=0, end=20, start_factor=0.1, by_epoch=False)]
 train_pipeline = [
     dict(type='LoadImage'),

@@ -3,8 +3,8 @@
 # kept). Rows say protocol=toy.
 _base_ = ['./upernet.py']
 
-bench = dict(protocol='toy', schedules=dict(full=300, smoke=10), drop_path=dict(hierarchical=0.0, plain=0.0),
-             layer_decay=dict(hierarchical=1.0, plain=1.0))
+bench = dict(protocol='toy', schedules=dict(full=300, smoke=10), lr_scaling=None, drop_path=dict(_delete_=True, default=0.0),
+             window=None, optimizer=None, layer_decay=dict(_delete_=True, default=dict(rate=1.0, rule=None)))
 crop_size = (128, 128)
 model = dict(data_preprocessor=dict(size=crop_size, test_cfg=dict(size=crop_size)), backbone=dict(img_size=crop_size),
              decode_head=dict(channels=64), auxiliary_head=dict(channels=32),
@@ -12,6 +12,7 @@ model = dict(data_preprocessor=dict(size=crop_size, test_cfg=dict(size=crop_size
 train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False, dataset=dict(pipeline=[
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='RandomCrop', crop_size=crop_size),  # images of other sizes: crops of the model's size (padded up)
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]))
@@ -20,6 +21,6 @@ test_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(pip
     dict(type='LoadAnnotations', reduce_zero_label=True),
     dict(type='PackSegInputs'),
 ]))
-optim_wrapper = dict(optimizer=dict(lr=1e-3))
+optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=0.05))
 param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
                    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=20, end=300, by_epoch=False)]

@@ -12,7 +12,8 @@ bench = dict(protocol='swintrack', schedules=dict(full=300, smoke=1), template_s
 
 model = dict(type='SiameseTracker', backbone=dict(name=None, weights=None, img_size=None, out_indices=None,
                                                   dynamic_img_size=True, drop_path_rate=0.2),
-             dim=512, encoder_depth=8, decoder_depth=1, heads=8, loss_weights=(1.5, 1.5), varifocal=(0.75, 2.0))
+             dim=512, encoder_depth=8, decoder_depth=1, heads=8, loss_weights=(1.5, 1.5), varifocal=(0.75, 2.0),
+             box_encoding='cxcywh', position_encoding='learned absolute')
 train_dataloader = dict(
     batch_size=64, num_workers=8, persistent_workers=True, sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='tracking_collate'),

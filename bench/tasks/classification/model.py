@@ -63,12 +63,62 @@ def collate(batch):
                              "img_path": [b["data_samples"]["img_path"] for b in batch]}}
 
 
+def mix_batch(x, labels, num_classes, mixup=0.0, cutmix=0.0, switch_prob=0.5, smoothing=0.0):
+    """Mixup / CutMix over a batch with soft (label-smoothed) targets, as timm's Mixup in 'batch' mode that
+    SimMIM's fine-tuning uses (mixup_alpha 0.8, cutmix_alpha 1.0, prob 1.0, switch prob 0.5): one lambda for the
+    batch, mixed with the batch reversed; CutMix pastes one box whose area is 1 - lambda and corrects lambda to the
+    pasted area. Returns (inputs, targets)."""
+    off, on = smoothing / num_classes, 1.0 - smoothing + smoothing / num_classes
+    onehot = torch.full((len(labels), num_classes), off, device=x.device).scatter_(1, labels[:, None], on)
+    use_cutmix = cutmix > 0 and (mixup <= 0 or np.random.rand() < switch_prob)
+    alpha = cutmix if use_cutmix else mixup
+    if alpha <= 0:
+        return x, onehot
+    lam = float(np.random.beta(alpha, alpha))
+    flipped = x.flip(0)
+    if use_cutmix:
+        h, w = x.shape[-2:]
+        ch, cw = int(h * np.sqrt(1 - lam)), int(w * np.sqrt(1 - lam))
+        cy, cx = np.random.randint(h), np.random.randint(w)
+        y0, y1 = np.clip([cy - ch // 2, cy + ch // 2], 0, h)
+        x0, x1 = np.clip([cx - cw // 2, cx + cw // 2], 0, w)
+        x = x.clone()
+        x[..., y0:y1, x0:x1] = flipped[..., y0:y1, x0:x1]
+        lam = 1 - (y1 - y0) * (x1 - x0) / (h * w)
+    else:
+        x = x * lam + flipped * (1 - lam)
+    return x, onehot * lam + onehot.flip(0) * (1 - lam)
+
+
+def random_erase(x, prob=0.25, area=(0.02, 1 / 3), ratio=(0.3, 3.3)):
+    """timm's RandomErasing (mode 'pixel', count 1) on normalised images: with probability `prob` per image, one
+    box of U(area) x the image area and log-uniform aspect `ratio` filled with N(0, 1) noise."""
+    h, w = x.shape[-2:]
+    out = x.clone()
+    for i in range(len(x)):
+        if np.random.rand() >= prob:
+            continue
+        for _ in range(10):
+            target = np.random.uniform(*area) * h * w
+            aspect = np.exp(np.random.uniform(np.log(ratio[0]), np.log(ratio[1])))
+            eh, ew = int(round(np.sqrt(target * aspect))), int(round(np.sqrt(target / aspect)))
+            if eh < h and ew < w:
+                top, left = np.random.randint(0, h - eh + 1), np.random.randint(0, w - ew + 1)
+                out[i, :, top:top + eh, left:left + ew] = torch.randn(x.shape[1], eh, ew, device=x.device)
+                break
+    return out
+
+
 @MODELS.register_module()
 class TransferClassifier(BaseModel):
-    """Backbone -> global average pool of the last feature map -> LayerNorm -> Linear."""
+    """Backbone -> global average pool of the last feature map -> LayerNorm -> Linear. Training may mix the batch
+    (`mixup`, `cutmix`: Beta alphas; soft targets with `label_smoothing`) and erase boxes (`reprob`)."""
 
-    def __init__(self, backbone: dict, num_classes: int, label_smoothing: float = 0.1, data_preprocessor=None):
+    def __init__(self, backbone: dict, num_classes: int, label_smoothing: float = 0.1, data_preprocessor=None,
+                 mixup: float = 0.0, cutmix: float = 0.0, mix_switch_prob: float = 0.5, reprob: float = 0.0):
         super().__init__(data_preprocessor=data_preprocessor)
+        self.mix = dict(mixup=mixup, cutmix=cutmix, switch_prob=mix_switch_prob)
+        self.reprob = reprob
         self.backbone = TransferBackbone(**backbone)
         channels = self.backbone.out_channels[-1]
         self.fc_norm = nn.LayerNorm(channels)
@@ -78,11 +128,20 @@ class TransferClassifier(BaseModel):
         self.label_smoothing = label_smoothing
 
     def forward(self, inputs, data_samples=None, mode="tensor"):
+        """mmengine's forward: losses (mode 'loss'), predictions ('predict') or logits."""
+        if mode == "loss":
+            labels = data_samples["gt_label"].to(inputs.device)
+            if self.reprob:
+                inputs = random_erase(inputs, self.reprob)
+            if self.mix["mixup"] or self.mix["cutmix"]:
+                inputs, target = mix_batch(inputs, labels, self.head.out_features, smoothing=self.label_smoothing,
+                                           **self.mix)
+                logits = self.head(self.fc_norm(self.backbone(inputs)[-1].mean(dim=(2, 3))))
+                return {"loss_cls": torch.sum(-target * F.log_softmax(logits, -1), -1).mean()}
         feats = self.backbone(inputs)[-1].mean(dim=(2, 3))
         logits = self.head(self.fc_norm(feats))
         if mode == "loss":
-            return {"loss_cls": F.cross_entropy(logits, data_samples["gt_label"],
-                                                label_smoothing=self.label_smoothing)}
+            return {"loss_cls": F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)}
         if mode == "predict":
             probs = logits.float().softmax(-1)
             return [{"probs": probs[i].cpu(), "gt_label": int(data_samples["gt_label"][i]),

@@ -56,7 +56,7 @@ class ClassificationTask(Task):
         cfg = Config.fromfile(self.config_path(spec.dataset, spec.protocol))
         img_size = tuple(spec.img_size or cfg.bench.get("img_size") or bb_spec.img_size)
         cfg.model.backbone.update(name=bb_spec.name, weights=ctx.weights, img_size=img_size,
-                                  drop_path_rate=cfg.bench.drop_path_rate, allow_missing=spec.allow_missing)
+                                  allow_missing=spec.allow_missing)
         cfg.model.num_classes = len(ctx.data.classes)
         cfg.model.data_preprocessor.update(mean=[255 * m for m in bb_spec.mean], std=[255 * s for s in bb_spec.std])
         for loader in (cfg.train_dataloader, cfg.test_dataloader):
@@ -66,6 +66,9 @@ class ClassificationTask(Task):
             cfg.train_cfg.cache_key = cache_key(bb_spec.name, ctx.weights_sha256, img_size, ctx.fingerprint)
         apply_schedule(cfg, spec)
         return cfg
+
+    def evaluation(self, cfg, spec):
+        return "resize 256/224 + centre crop"  # ClassificationDataset's eval transform (model.build_transform)
 
     def evaluate(self, runner, resolved):
         metrics = self.test_metrics(runner)

@@ -27,25 +27,32 @@ class DepthTask(Task):
         from mmengine.config import Config
 
         import bench.tasks.depth.model  # noqa: F401  (dataset, head, metric; registers TransferBackbone)
+        import bench.tasks.depth.transforms  # noqa: F401
         import bench.tasks.shared.optim  # noqa: F401
         from backbones.build import probe_features
 
         spec, bb_spec = ctx.spec, ctx.backbone
         cfg = Config.fromfile(self.config_path(spec.dataset, spec.protocol))
-        size = "large" if bb_spec.arch_kwargs.get("embed_dim", 0) >= 192 else "base"
-        window = cfg.bench.window if bb_spec.arch in ("swin", "swinv2") else None
-        channels, _ = probe_features(bb_spec, tuple(cfg.model.backbone.img_size), window)[-1]
-        cfg.model.backbone.update(name=bb_spec.name, weights=ctx.weights, window_size=window,
-                                  allow_missing=spec.allow_missing, drop_path_rate=cfg.bench.drop_path[size])
-        cfg.model.decode_head.in_channels = channels
-        cfg.model.data_preprocessor.update(mean=[255 * m for m in bb_spec.mean], std=[255 * s for s in bb_spec.std])
-        if spec.protocol == "glp":
-            cfg.optim_wrapper.paramwise_cfg.layer_decay_rate = cfg.bench.layer_decay[size]
+        channels, _ = probe_features(bb_spec, tuple(cfg.model.backbone.img_size))[-1]
+        cfg.model.backbone.update(name=bb_spec.name, weights=ctx.weights, allow_missing=spec.allow_missing)
+        cfg.model.decode_head.update(in_channels=channels, embed_dim=bb_spec.pick(cfg.bench.head_width))
+        if cfg.bench.normalise:
+            cfg.model.data_preprocessor.update(mean=[255 * m for m in bb_spec.mean],
+                                               std=[255 * s for s in bb_spec.std])
+        else:  # the official code feeds images in [0, 1] (ToTensor, no mean/std)
+            cfg.model.data_preprocessor.update(mean=[0.0] * 3, std=[255.0] * 3)
         for loader in (cfg.train_dataloader, cfg.test_dataloader):
             loader.dataset.update(data_root=str(ctx.data_root), dataset=spec.dataset)
         cfg.test_evaluator.output_dir = str(ctx.work_dir / "predictions" / "depth")
         apply_schedule(cfg, spec)
         return cfg
+
+    def evaluation(self, cfg, spec):
+        test = cfg.model.test_cfg
+        crop = cfg.test_evaluator.get("crop") or "no crop"
+        how = f"flip + sliding {tuple(test.crop_size)} stride {tuple(test.stride)}" if test.mode == "slide_flip" \
+            else test.mode
+        return f"{how}, {crop}, range ({cfg.test_evaluator.min_depth_eval:g}, {cfg.test_evaluator.max_depth_eval:g})"
 
     def evaluate(self, runner, resolved):
         from bench.tasks.shared.predictions import write_manifest

@@ -42,7 +42,7 @@ class DetectionTask(Task):
         bb = cfg.model.backbone
         out_indices, channels, plain = pyramid_levels(bb_spec, bb.img_size)
         if not plain:
-            bb.update(out_indices=out_indices, dynamic_img_size=True)
+            bb.update(out_indices=out_indices, dynamic_img_size=True, out_norms=True)
             cfg.model.neck = dict(type="FPN", in_channels=channels, out_channels=256, num_outs=5)
         else:
             size = tuple(bb.img_size)
@@ -51,17 +51,15 @@ class DetectionTask(Task):
                 size = (side, side)
                 cfg.model.data_preprocessor.batch_augments = [dict(type="BatchFixedSizePad", size=size,
                                                                    pad_mask=True)]
+            pad_to_square(cfg.test_dataloader.dataset.pipeline, size)
             bb.update(out_indices=out_indices, img_size=size)
             cfg.model.neck = dict(type="SimpleFPN", in_channels=channels[-1], out_channels=256, num_outs=5)
-        bb.update(name=bb_spec.name, weights=ctx.weights, allow_missing=spec.allow_missing,
-                  drop_path_rate=cfg.bench.drop_path_rate)
+        bb.update(name=bb_spec.name, weights=ctx.weights, allow_missing=spec.allow_missing)
         cfg.model.data_preprocessor.update(mean=[255 * m for m in bb_spec.mean], std=[255 * s for s in bb_spec.std])
         heads = cfg.model.roi_head.bbox_head
         for head in heads if isinstance(heads, list) else [heads]:
             head.num_classes = len(data.train.categories)
         cfg.model.roi_head.mask_head.num_classes = len(data.train.categories)
-        cfg.optim_wrapper.paramwise_cfg.layer_decay_rate = cfg.optim_wrapper.paramwise_cfg.get(
-            "layer_decay_rate", cfg.bench.get("layer_decay", 1.0))
         for loader, part in ((cfg.train_dataloader, data.train), (cfg.test_dataloader, data.val)):
             loader.dataset.update(data_root=str(ctx.data_root), ann_file=str(part.path),
                                   data_prefix=dict(img=str(part.image_dir) + "/"),
@@ -71,6 +69,10 @@ class DetectionTask(Task):
         apply_schedule(cfg, spec)
         return cfg
 
+    def evaluation(self, cfg, spec):
+        resize = next((t for t in cfg.test_dataloader.dataset.pipeline if t["type"] == "Resize"), {})
+        return f"single scale {tuple(resize.get('scale', ()))}, bbox + segm AP"
+
     def evaluate(self, runner, resolved):
         metrics = self.test_metrics(runner)
         extra = {}
@@ -79,3 +81,13 @@ class DetectionTask(Task):
             extra["no_detections"] = True
         pred = resolved.work_dir / "predictions" / "coco.bbox.json"
         return TaskResult(metrics, pred if pred.exists() else None, extra, resolved.data.val.n_images)
+
+
+def pad_to_square(pipeline, size) -> None:
+    """Evaluation images padded to the fixed size a plain ViT was built for (batch augments pad training batches
+    only), after their resize, as ViTDet's test pipeline does (projects/ViTDet/configs/lsj-100e_coco-instance.py:
+    Resize then Pad(size=(1024, 1024), pad_val 114)); predictions stay in the resized image's coordinates."""
+    if any(t["type"] == "Pad" for t in pipeline):
+        return
+    at = next(i for i, t in enumerate(pipeline) if t["type"] == "Resize") + 1
+    pipeline.insert(at, dict(type="Pad", size=(size[1], size[0]), pad_val=dict(img=(114, 114, 114))))

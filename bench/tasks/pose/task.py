@@ -37,26 +37,37 @@ class PoseTask(Task):
                              f"the {spec.dataset} config expects {joints}; use --dataset {other}")
         return data
 
+    def evaluation(self, cfg, spec):
+        boxes = "detected person boxes" if cfg.test_dataloader.dataset.get("bbox_file") else "ground-truth boxes"
+        return f"{'flip test' if cfg.model.test_cfg.get('flip_test') else 'no flip test'}, {boxes}"
+
+    def deviation_reasons(self, spec):
+        if spec.bbox_file:
+            return {}
+        return {"evaluation": "no --bbox-file: evaluated on ground-truth boxes (the paper's numbers use the person "
+                              "detections file, COCO_val2017_detections_AP_H_56_person.json)"}
+
     def build_config(self, ctx):
         from mmengine.config import Config
 
         import backbones.mm_bridge  # noqa: F401  (registers TransferBackbone)
+        import bench.tasks.pose.transforms  # noqa: F401
         import bench.tasks.shared.optim  # noqa: F401
         from backbones.build import probe_features
 
         spec, bb_spec, data = ctx.spec, ctx.backbone, ctx.data
         cfg = Config.fromfile(self.config_path(spec.dataset, spec.protocol))
         bb = cfg.model.backbone
-        window = cfg.bench.window if bb_spec.arch in ("swin", "swinv2") else None
-        channels, stride = probe_features(bb_spec, tuple(bb.img_size), window)[cfg.bench.out_index]
+        channels, stride = probe_features(bb_spec, tuple(bb.img_size))[cfg.bench.out_index]
         n_deconv = math.log2(stride / 4) if stride >= 4 else -1
         if n_deconv < 0 or n_deconv != int(n_deconv):
             raise BenchError(f"backbone {bb_spec.name}'s last feature map has stride {stride}: the pose head "
                              "upsamples by powers of 2 to stride 4, so it needs stride 4, 8, 16 or 32")
-        bb.update(name=bb_spec.name, weights=ctx.weights, window_size=window, allow_missing=spec.allow_missing,
-                  out_indices=(cfg.bench.out_index,), drop_path_rate=cfg.bench.drop_path_rate)
+        bb.update(name=bb_spec.name, weights=ctx.weights, allow_missing=spec.allow_missing,
+                  out_indices=(cfg.bench.out_index,))
         head = cfg.model.head
-        head.update(in_channels=channels, deconv_out_channels=(cfg.bench.deconv_channels,) * int(n_deconv),
+        width = bb_spec.pick(cfg.bench.deconv_channels)
+        head.update(in_channels=channels, deconv_out_channels=(width,) * int(n_deconv),
                     deconv_kernel_sizes=(cfg.bench.deconv_kernel,) * int(n_deconv))
         cfg.model.data_preprocessor.update(mean=[255 * m for m in bb_spec.mean], std=[255 * s for s in bb_spec.std])
         for loader, part in ((cfg.train_dataloader, data.train), (cfg.test_dataloader, data.val)):

@@ -31,16 +31,14 @@ class SegmentationTask(Task):
         cfg = Config.fromfile(self.config_path(spec.dataset, spec.protocol))
         bb = cfg.model.backbone
         out_indices, channels, plain = pyramid_levels(bb_spec, bb.img_size)
-        kind = "plain" if plain else "hierarchical"
         if plain:
             cfg.model.neck = dict(type="SimpleFPN", in_channels=channels[-1], out_channels=256, num_outs=4)
             channels = [256] * 4
         bb.update(name=bb_spec.name, weights=ctx.weights, out_indices=out_indices, allow_missing=spec.allow_missing,
-                  drop_path_rate=cfg.bench.drop_path[kind])
+                  out_norms=bb.get("out_norms", False) and not plain)
         cfg.model.decode_head.in_channels = channels
         cfg.model.auxiliary_head.in_channels = channels[2]
         cfg.model.data_preprocessor.update(mean=[255 * m for m in bb_spec.mean], std=[255 * s for s in bb_spec.std])
-        cfg.optim_wrapper.paramwise_cfg.layer_decay_rate = cfg.bench.layer_decay[kind]
         for loader in (cfg.train_dataloader, cfg.test_dataloader):
             loader.dataset.data_root = str(ctx.data_root)
         cfg.test_evaluator.output_dir = str(ctx.work_dir / "predictions" / "ade20k")
@@ -49,6 +47,11 @@ class SegmentationTask(Task):
             raise BenchError("UperNet's pyramid pooling normalises a 1x1 pooled map with BatchNorm, so batch 1 "
                              "cannot train it; use --batch-size 2 or more")
         return cfg
+
+    def evaluation(self, cfg, spec):
+        test = cfg.model.test_cfg
+        ms = ", + scales 0.5-1.75 x flip" if cfg.test_cfg.get("type") == "MultiScaleFlipTestLoop" else ""
+        return f"{test.mode} {tuple(test.crop_size)} stride {tuple(test.stride)}, single scale{ms}"
 
     def evaluate(self, runner, resolved):
         from bench.tasks.shared.predictions import write_manifest

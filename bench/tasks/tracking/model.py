@@ -90,7 +90,7 @@ class SiameseTracker(BaseModel):
 
     def __init__(self, backbone: dict, template_size=112, search_size=224, dim=512, encoder_depth=8,
                  decoder_depth=1, heads=8, loss_weights=(1.5, 1.5), varifocal=(0.75, 2.0), box_encoding="cxcywh",
-                 mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
+                 position_encoding="learned absolute", mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
         super().__init__()
         self.backbone = TransferBackbone(**backbone)
         self.dynamic, self.search_size = backbone.get("dynamic_img_size", False), search_size
@@ -113,6 +113,8 @@ class SiameseTracker(BaseModel):
                     nn.init.trunc_normal_(m.weight, std=0.02)
                     nn.init.zeros_(m.bias)
         self.loss_weights, self.varifocal = tuple(loss_weights), tuple(varifocal)
+        if position_encoding != "learned absolute":
+            raise ValueError(f"position_encoding {position_encoding!r}: only 'learned absolute' is implemented")
         if box_encoding not in BOX_ENCODINGS:
             raise ValueError(f"box_encoding {box_encoding!r}: choose one of {', '.join(BOX_ENCODINGS)}")
         self.box_encoding = box_encoding

@@ -53,6 +53,9 @@ class TrackingTask(Task):
         apply_schedule(cfg, spec)
         return cfg
 
+    def evaluation(self, cfg, spec):
+        return f"one-pass, Hanning window {cfg.test_cfg.window_influence:g}"
+
     def evaluate(self, runner, resolved):
         metrics = self.test_metrics(runner)
         summary = runner.test_loop.evaluator.metrics[0].summary
