@@ -1,6 +1,7 @@
 """Single-object tracking: readers on hand-written GOT-10k / LaSOT / TrackingNet fixtures, metrics equal to the
 got10k toolkit's on toy sequences, a trained tracker beating the 'box stays where it started' baseline through the
 CLI (untrained: it does not), submission formats and metrics through the CLI, bad inputs."""
+import json
 import zipfile
 from pathlib import Path
 
@@ -232,3 +233,91 @@ def test_full_config_one_step(backbone, toy_got10k, tmp_path):
     assert all(".layers.3." in n or n.endswith("model.norm.weight") or n.endswith("model.norm.bias")
                for n in unused), unused
     assert backbone.startswith("simmim-swin") or not unused
+
+
+def _lasot_fixture():
+    """Six toy LaSOT sequences and predictions: absent frames, a NaN and a negative-width result (carried over),
+    ground truth with x = 0 (not all positive: -1 for the frame), a tracker lost from the second frame."""
+    rng = np.random.default_rng(7)
+    seqs = []
+    for k in range(6):
+        n = 30 + 5 * k
+        gt = np.concatenate([np.cumsum(rng.normal(0, 3, (n, 2)), 0) + 60,
+                             np.abs(rng.normal(30, 5, (n, 2))) + 5], 1).round(1)
+        absent = (rng.random(n) < 0.1).astype(int)
+        absent[0] = 0
+        if k == 1:
+            gt[3:6, 0] = 0
+        pred = gt + rng.normal(0, 4 + 6 * k, gt.shape)
+        pred[:, 2:] = np.abs(pred[:, 2:])
+        if k == 2:
+            pred[5], pred[8, 2] = np.nan, -3
+        if k == 5:
+            pred[1:] += 500
+        seqs.append((f"toy-{k + 1}", gt, absent, pred))
+    return seqs
+
+
+def test_lasot_metrics_equal_official_toolkit(tmp_path):
+    """The official MATLAB toolkit (HengLan/LaSOT_Evaluation_Toolkit @ 95bf38a: utils/eval_tracker.m with
+    calc_seq_err_robust.m and calc_rect_int.m, the averaging of plot_draw_save.m), run under GNU Octave 7.3.0 on
+    these files (written as below: %.6f, comma-separated; absent flags one per line), printed success AUC
+    0.243563755469, precision 0.451337181337 and normalised precision 0.176588504089."""
+    from bench.tasks.tracking.metrics import lasot_metrics
+
+    preds, gts, absents = [], [], []
+    for name, gt, absent, pred in _lasot_fixture():
+        for kind, array, fmt in (("gt", gt, "%.6f"), ("pred", pred, "%.6f"), ("absent", absent, "%d")):
+            np.savetxt(tmp_path / f"{name}.{kind}", array, fmt=fmt, delimiter=",")
+        preds.append(np.loadtxt(tmp_path / f"{name}.pred", delimiter=","))
+        gts.append(np.loadtxt(tmp_path / f"{name}.gt", delimiter=","))
+        absents.append(np.loadtxt(tmp_path / f"{name}.absent"))
+    ours = lasot_metrics(preds, gts, absents)
+    assert ours["success_auc"] == pytest.approx(24.3563755469, abs=1e-6)
+    assert ours["precision"] == pytest.approx(45.1337181337, abs=1e-6)
+    assert ours["norm_precision"] == pytest.approx(17.6588504089, abs=1e-6)  # the value at 0.20, not the mean
+
+
+def test_train_mix(tmp_path, capsys):
+    """--train-mix: LaSOT trained together with COCO objects (SwinTrack's mix); the row's cell, the sequences
+    trained on and the recipe audit name the mix; bad mixes are refused with a fix."""
+    from bench.run.spec import RunSpec
+    from bench.tasks import get_task
+
+    lasot, coco = tmp_path / "LaSOT", tmp_path / "coco"
+    for dataset, out, n in (("lasot", lasot, "3"), ("coco", coco, "4")):
+        assert main(["data", "toy", "--task", "tracking", "--dataset", dataset, "--out", str(out), "--n-train", n,
+                     "--n-val", "1"]) == 0
+    assert f"--train-mix coco={coco}" in capsys.readouterr().out
+    args = ["--backbone", BACKBONE, "--task", "tracking", "--dataset", "lasot", "--protocol", "toy",
+            "--data-root", str(lasot), "--epochs", "1", "--cfg-options",
+            "train_dataloader.dataset.samples_per_epoch=16"]
+    row, _ = _run(args + ["--train-mix", f"coco={coco}"], tmp_path / "r", capsys)
+    alone, _ = _run(args, tmp_path / "r", capsys)
+    assert row["cell"]["train_mix"] == ["coco"] and alone["cell"]["train_mix"] == []
+    assert row["cell_id"] != alone["cell_id"]  # another measurement: never pooled as seeds of one cell
+    n_objects = len(json.loads((coco / "annotations" / "instances_train2017.json").read_text())["annotations"])
+    assert row["extra"]["train_data"]["coco"]["sequences"] == n_objects > 0
+    audit = {s["setting"]: s for s in row["recipe_audit"]["settings"]}
+    assert audit["training_data"]["resolved"] == "coco+lasot"
+    assert audit["training_data"]["published"] == "coco+got10k+lasot+trackingnet"
+
+    def audit_of(**spec):
+        spec = RunSpec(task="tracking", backbone=BACKBONE, dataset="lasot", data_root=str(lasot),
+                       protocol="swintrack", device="cpu", **spec)
+        resolved = get_task("tracking").resolve(spec)
+        return {s["setting"]: s for s in resolved.recipe_audit["settings"]}["training_data"]
+    assert "--train-mix got10k=DIR trackingnet=DIR" in audit_of(train_mix={"coco": str(coco)})["reason"]
+
+    base = ["run", "--backbone", BACKBONE, "--task", "tracking", "--protocol", "toy", "--device", "cpu",
+            "--results", str(tmp_path / "bad")]
+    for extra, msg in [(["--dataset", "coco", "--data-root", str(coco)], "training source for --train-mix"),
+                       (["--dataset", "lasot", "--data-root", str(lasot), "--train-mix", f"otb={coco}"],
+                        "no dataset 'otb'"),
+                       (["--dataset", "lasot", "--data-root", str(lasot), "--train-mix", f"coco={tmp_path}"],
+                        "pass --train-mix coco=DIR")]:
+        assert main(base + extra) == 2, extra
+        assert msg in capsys.readouterr().err
+    assert main(["run", "--backbone", BACKBONE, "--task", "pose", "--protocol", "toy", "--device", "cpu",
+                 "--train-mix", f"coco={coco}"]) == 2
+    assert "--train-mix mixes tracking training sets" in capsys.readouterr().err

@@ -32,6 +32,9 @@ def data_cmd(args) -> int:
     written = dataset.write_toy(out, args.n_train, args.n_val, args.seed)
     print(f"wrote toy {task.name}/{dataset.name} data to {out} ({args.n_train} train, {args.n_val} eval): "
           f"{', '.join(written)}")
-    print(f"use it with: bench run --backbone NAME --task {task.name} --dataset {dataset.name} --data-root {out} "
-          "--protocol toy")
+    if dataset.options.get("train_only"):
+        print(f"use it as extra training data: bench run ... --task {task.name} --train-mix {dataset.name}={out}")
+    else:
+        print(f"use it with: bench run --backbone NAME --task {task.name} --dataset {dataset.name} --data-root "
+              f"{out} --protocol toy")
     return 0

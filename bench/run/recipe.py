@@ -85,6 +85,14 @@ def _augmentations(cfg) -> List[str]:
     return names
 
 
+def published_value(setting: dict, ctx: Dict[str, Any]):
+    """A setting's published value for this run: per dataset (`by_dataset`) or per backbone family (`value`)."""
+    if "by_dataset" in setting:
+        by = setting["by_dataset"]
+        return by.get(ctx.get("dataset"), by.get("default"))
+    return ctx["backbone"].pick(setting.get("value"))
+
+
 def _normalisation(cfg) -> str:
     pre = _get(cfg, "model.data_preprocessor") or {}
     mean, std = pre.get("mean"), pre.get("std")
@@ -95,7 +103,7 @@ def _normalisation(cfg) -> str:
 
 def resolved_values(cfg, ctx: Dict[str, Any], recipe: dict) -> Dict[str, Any]:
     """What the run does, per setting, in the recipe's wording (`ctx`: backbone, world_size, evaluation)."""
-    published = {k: ctx["backbone"].pick(v.get("value")) for k, v in recipe["settings"].items()}
+    published = {k: published_value(v, ctx) for k, v in recipe["settings"].items()}
     optimizer = _get(cfg, "optim_wrapper.optimizer") or {}
     paramwise = _get(cfg, "optim_wrapper.paramwise_cfg") or {}
     batch = (_get(cfg, "train_dataloader.batch_size") or 0) * ctx["world_size"]
@@ -114,8 +122,8 @@ def resolved_values(cfg, ctx: Dict[str, Any], recipe: dict) -> Dict[str, Any]:
            "drop_path": _get(cfg, "model.backbone.drop_path_rate"),
            "weight_decay": optimizer.get("weight_decay"),
            "grad_clip": clip.get("max_norm") if clip else None,
-           "augmentations": _augmentations(cfg), "evaluation": ctx.get("evaluation"),
-           "input_normalisation": _normalisation(cfg), **_scheduler_text(cfg)}
+           "augmentations": _augmentations(cfg), "input_normalisation": _normalisation(cfg), **_scheduler_text(cfg),
+           **ctx.get("values", {})}
     from bench.tasks.shared.optim import NO_DECAY_RULE
 
     layer_decay = _get(cfg, "optim_wrapper.constructor") == "LayerDecayConstructor"
@@ -145,7 +153,7 @@ def audit(recipe: Optional[dict], cfg, ctx: Dict[str, Any]) -> Optional[dict]:
     toy, requested = recipe.get("kind") == "toy", set(ctx.get("requested", ()))
     rows, deviations, intended = [], [], []
     for name, setting in recipe["settings"].items():
-        published = backbone.pick(setting.get("value"))
+        published = published_value(setting, ctx)
         if published is None:
             continue  # not a setting of this backbone family
         why = backbone.pick(recipe.get("intended", {}).get(name))

@@ -143,6 +143,8 @@ def resolve_run(task, spec: RunSpec) -> ResolvedRun:
     dataset = task.dataset(spec.dataset)
     spec = spec.replace(task=task.name, dataset=dataset.name, protocol=task.protocol(spec.protocol))
     backbone = get_spec(spec.backbone)
+    if spec.train_mix and task.name != "tracking":
+        raise BenchError("--train-mix mixes tracking training sets; drop it for other tasks")
     if spec.img_size and task.fixed_input:
         raise BenchError(f"{task.name} protocols fix the input size ({task.fixed_input}); drop --img-size")
     data_root = Path(spec.data_root or paths.data_cache() / dataset.name).resolve()
@@ -160,7 +162,8 @@ def resolve_run(task, spec: RunSpec) -> ResolvedRun:
             "epochs": spec.epochs, "batch_size": spec.batch_size,
             "img_size": list(spec.img_size) if spec.img_size else None, "cfg_options": spec.cfg_options,
             "reinit_last_layers": spec.reinit_last_layers, "gpu_pipeline": spec.gpu_pipeline,
-            "eval_only": spec.eval_only, "checkpoint_sha256": inputs.get("checkpoint"),
+            "train_mix": sorted(spec.train_mix), "eval_only": spec.eval_only,
+            "checkpoint_sha256": inputs.get("checkpoint"),
             "bbox_file_sha256": inputs.get("bbox_file")}
     key = _digest([cell, int(spec.seed)])
     work_dir = Path(spec.work_dir or paths.work_root() / task.name / key).resolve()
@@ -194,8 +197,8 @@ def audit_recipe(task, spec: RunSpec, backbone, cfg, world_size: int) -> Optiona
     """The recipe audit of the resolved config (None for protocols without a recipe)."""
     from bench.run.recipe import audit, load_recipe
 
-    ctx = {"backbone": backbone, "world_size": world_size, "evaluation": task.evaluation(cfg, spec),
-           "requested": requested_changes(spec), "reasons": task.deviation_reasons(spec)}
+    ctx = {"backbone": backbone, "world_size": world_size, "values": task.recipe_values(cfg, spec),
+           "requested": requested_changes(spec), "reasons": task.deviation_reasons(spec), "dataset": spec.dataset}
     return audit(load_recipe(task, spec.dataset, spec.protocol), cfg, ctx)
 
 

@@ -66,6 +66,10 @@ class RunSpec:
                                            "boxes")
     cfg_options: Dict[str, object] = option({}, nargs="+", action=KeyValues, metavar="KEY=VALUE", sweep=True,
                                             help="override config entries, e.g. train_dataloader.num_workers=2")
+    train_mix: Dict[str, str] = option({}, nargs="+", action=KeyValues, metavar="DATASET=DIR", sweep=True,
+                                       help="tracking: more training sets beside the dataset's own train split, as "
+                                            "SwinTrack trains its LaSOT / TrackingNet models (got10k=DIR "
+                                            "lasot=DIR trackingnet=DIR coco=DIR; each sampled with weight 1)")
     eval_only: bool = option(False, action="store_true", help="evaluate a fine-tuned model (needs --checkpoint)")
     checkpoint: Optional[str] = option(help="fine-tuned model checkpoint for --eval-only")
     reinit_last_layers: int = option(0, type=int, metavar="K", sweep=True,

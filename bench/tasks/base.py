@@ -184,6 +184,10 @@ class Task(ABC):
         """How the resolved config evaluates, in the wording of the protocol's recipe (default: not described)."""
         return None
 
+    def recipe_values(self, cfg, spec) -> Dict[str, Any]:
+        """Settings of the resolved run only the task can state, for the recipe audit (default: its evaluation)."""
+        return {"evaluation": self.evaluation(cfg, spec)}
+
     def deviation_reasons(self, spec) -> Dict[str, str]:
         """Why this run's choices make recipe settings deviate (e.g. pose without --bbox-file), by setting."""
         return {}

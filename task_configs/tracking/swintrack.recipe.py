@@ -32,6 +32,10 @@ recipe = dict(
                                   'center_jitter=3.0'],
                            source=ST + 'runs.yaml processor: color_jitter 0.4, gray_scale_probability 0.05, search '
                                        'scale/translation jitter 0.25 / 3, no flip'),
+        training_data=dict(by_dataset={'got10k': 'got10k', 'got10k-test': 'got10k',
+                                       'default': 'coco+got10k+lasot+trackingnet'},
+                           source='LitingLin/SwinTrack config/dataset/train.yaml (GOT-10k, LaSOT, TrackingNet, COCO; '
+                                  'weight 1 each); config/mixin/got10k.yaml (GOT-10k only)'),
         evaluation=dict(value='one-pass, Hanning window 0.49',
                         source='LitingLin/SwinTrack config: window_penalty 0.49, first-frame template'),
     ),

@@ -159,20 +159,23 @@ class TrackingSplits:
     """The training sequences and the evaluation sequences of one benchmark (`public`: its evaluation ground truth
     is public; otherwise only first-frame boxes, scored by the benchmark's server)."""
 
-    benchmark: str                      # got10k | lasot | trackingnet: reader, metric and submission format
+    benchmark: str                      # got10k | lasot | trackingnet | coco: reader, metric, submission format
     train: Tuple[Sequence, ...]
     eval: Tuple[Sequence, ...]
     eval_split: str
     public: bool
+    mix: Tuple[Tuple[str, str, "TrackingSplits"], ...] = ()  # (dataset, data root, splits) trained on too
 
     @property
     def fingerprint(self) -> str:
-        """sha256 over the sequence names, frame counts and boxes of both splits."""
+        """sha256 over the sequence names, frame counts and boxes of both splits (and of every mixed-in set)."""
         h = hashlib.sha256(self.benchmark.encode())
         for split, seqs in (("train", self.train), (self.eval_split, self.eval)):
             for seq in seqs:
                 h.update(f"{split}/{seq.name}/{len(seq.frames)}".encode())
                 h.update(np.ascontiguousarray(seq.boxes).tobytes())
+        for name, _, other in self.mix:
+            h.update(f"mix/{name}/{other.fingerprint}".encode())
         return h.hexdigest()
 
 
@@ -190,6 +193,22 @@ def _splits(benchmark: str, eval_split: str, public: bool):
     return read
 
 
+def read_coco_objects(root: Path) -> TrackingSplits:
+    """COCO 2017 instances as one-frame training sequences (SwinTrack's COCO source: a template and a search crop
+    of the same image), every non-crowd object of at least 2 x 2 pixels; no evaluation split."""
+    import json
+
+    path = _need(root / "annotations" / "instances_train2017.json", "pass --train-mix coco=DIR, DIR the COCO "
+                 "2017 folder holding annotations/ and train2017/")
+    ann = json.loads(path.read_text())
+    files = {im["id"]: str(root / "train2017" / im["file_name"]) for im in ann["images"]}
+    seqs = tuple(Sequence(f"coco-{a['id']}", [files[a["image_id"]]], np.array([a["bbox"]], np.float64))
+                 for a in ann["annotations"] if not a.get("iscrowd") and a["bbox"][2] >= 2 and a["bbox"][3] >= 2)
+    if not seqs:
+        raise BenchError(f"{path} holds no usable objects")
+    return TrackingSplits("coco", seqs, (), "none", False)
+
+
 def _register(name, benchmark, eval_split, public, description, primary):
     register_dataset("tracking", name, _splits(benchmark, eval_split, public), description=description,
                      toy=f"bench.tasks.tracking.toy:write_toy_{benchmark}", eval_split=eval_split, tags=("motion",),
@@ -203,3 +222,7 @@ _register("lasot", "lasot", "test", True, "LaSOT: train on the 1120 training seq
           "sequences (success AUC, precision, normalised precision)", "success_auc")
 _register("trackingnet", "trackingnet", "test", False, "TrackingNet: train on TRAIN_k, submission archive for the "
           "TEST server", "success_auc")
+register_dataset("tracking", "coco", read_coco_objects, description="COCO 2017 objects: a training source for "
+                 "--train-mix (no evaluation split)", eval_split="none", tags=("motion",),
+                 toy="bench.tasks.detection.toy:write_toy_detection",
+                 options={"benchmark": "coco", "public": False, "train_only": True})

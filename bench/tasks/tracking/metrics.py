@@ -3,11 +3,12 @@
 GOT-10k (the `got10k` toolkit's ExperimentGOT10k): per sequence, IoUs of frames 2..n with both boxes clipped to
 the image, frames whose `cover.label` is 0 dropped; IoUs pooled over all sequences; AO = mean IoU, SR@t = share of
 IoUs above t.
-LaSOT / TrackingNet (OTB-style, the toolkit's ExperimentOTB): the first predicted box replaced by the ground truth,
-all frames; per sequence the success curve over IoU thresholds 0:0.05:1 (IoU > t), the precision curve over
-centre errors 0..50 px (error <= t) and the normalised-precision curve over 0:0.01:0.5 (centre error divided by
-the ground-truth size); curves averaged over sequences; success AUC = mean of the success curve, precision = the
-curve at 20 px, normalised precision = mean of its curve."""
+LaSOT (the official MATLAB toolkit, HengLan/LaSOT_Evaluation_Toolkit): `lasot_metrics`, absent frames counted as
+misses, normalised precision at 0.20.
+OTB-style curves (the got10k toolkit's ExperimentOTB, kept for other public-ground-truth sets): the first predicted
+box replaced by the ground truth, all frames; per sequence the success curve over IoU thresholds 0:0.05:1 (IoU > t),
+the precision curve over centre errors 0..50 px (error <= t) and the normalised-precision curve over 0:0.01:0.5;
+curves averaged over sequences; success AUC = mean of the success curve, precision = the curve at 20 px."""
 from typing import Dict, List, Optional, Sequence as Seq, Tuple
 
 import numpy as np
@@ -73,6 +74,54 @@ def ope_metrics(preds: Seq[np.ndarray], gts: Seq[np.ndarray]) -> Dict[str, float
             "norm_precision": 100 * float(norm.mean())}
 
 
+def _lasot_errors(pred: np.ndarray, gt: np.ndarray, absent: np.ndarray, norm: bool):
+    """Per present frame: overlap and centre error as HengLan/LaSOT_Evaluation_Toolkit utils/calc_seq_err_robust.m
+    computes them (invalid results carried over from the previous frame, the first frame set to the ground truth,
+    absent frames removed, inclusive-pixel boxes; frames whose ground truth is not all positive get -1 for both)."""
+    res = np.array(pred[:len(gt)], dtype=np.float64, copy=True)
+    for i in range(1, len(res)):
+        r = res[i]
+        if (np.isnan(r).any() or r[2] <= 0 or r[3] <= 0) and not np.isnan(gt[i]).any():
+            res[i] = res[i - 1]
+    res[0] = gt[0]
+    keep = np.asarray(absent) != 1
+    res, ann = res[keep], np.asarray(gt, np.float64)[keep]
+    centre = lambda b: b[:, :2] + (b[:, 2:] - 1) / 2  # noqa: E731
+    c, c_gt = centre(res), centre(ann)
+    if norm:
+        c, c_gt = c / ann[:, 2:], c_gt / ann[:, 2:]
+    err = np.sqrt(((c - c_gt) ** 2).sum(1))
+    valid = (ann > 0).all(1)
+    lo, hi = np.maximum(res[:, :2], ann[:, :2]), np.minimum(res[:, :2] + res[:, 2:] - 1, ann[:, :2] + ann[:, 2:] - 1)
+    inter = np.clip(hi - lo + 1, 0, None).prod(1)
+    overlap = inter / (res[:, 2:].prod(1) + ann[:, 2:].prod(1) - inter)
+    return np.where(valid, overlap, -1.0), np.where(valid, err, -1.0)
+
+
+def lasot_metrics(preds: Seq[np.ndarray], gts: Seq[np.ndarray], absents: Seq[np.ndarray]) -> Dict[str, float]:
+    """LaSOT's official numbers (HengLan/LaSOT_Evaluation_Toolkit utils/eval_tracker.m, plot_draw_save.m), in %:
+    per sequence the success curve (overlap > t, t = 0:0.05:1), the precision curve (centre error <= t px,
+    t = 0:50) and the normalised one (errors of centres divided by the ground truth's w, h; t = 0:0.01:0.5), each
+    counted over all of the sequence's frames (an absent frame is a miss); sequences whose curve sums to zero left
+    out of the mean; success AUC = mean of the success curve, precision and normalised precision = the curves at
+    20 px and at 0.20 (the value, not the curve's mean)."""
+    curves = {"success": [], "precision": [], "norm": []}
+    for pred, gt, absent in zip(preds, gts, absents):
+        overlap, err = _lasot_errors(pred, gt, absent, norm=False)
+        _, norm_err = _lasot_errors(pred, gt, absent, norm=True)
+        n = len(gt) + np.finfo(float).eps
+        curves["success"].append((overlap[:, None] > np.linspace(0, 1, 21)[None]).sum(0) / n)
+        curves["precision"].append((err[:, None] <= np.arange(51)[None]).sum(0) / n)
+        curves["norm"].append((norm_err[:, None] <= np.arange(51)[None] / 100).sum(0) / n)
+    mean = {}
+    for name, rows in curves.items():
+        rows = np.array(rows)
+        rows = rows[rows.sum(1) > np.finfo(float).eps]
+        mean[name] = rows.mean(0) if len(rows) else np.zeros(rows.shape[1])
+    return {"success_auc": 100 * float(mean["success"].mean()), "precision": 100 * float(mean["precision"][20]),
+            "norm_precision": 100 * float(mean["norm"][20])}
+
+
 def static_baseline(gts: List[np.ndarray]) -> List[np.ndarray]:
     """The 'box stays where it started' tracker: the first box repeated over the sequence."""
     return [np.repeat(g[:1], len(g), axis=0) for g in gts]
@@ -83,4 +132,7 @@ def seq_metrics(dataset: str, preds, seqs) -> Optional[Dict[str, float]]:
     gts = [s.boxes for s in seqs]
     if dataset == "got10k":
         return got10k_metrics(preds, gts, [s.cover for s in seqs], [s.resolution for s in seqs])
+    if dataset == "lasot":
+        absent = [np.zeros(len(s.boxes)) if s.visible is None else (~s.visible).astype(float) for s in seqs]
+        return lasot_metrics(preds, gts, absent)
     return ope_metrics(preds, gts)

@@ -81,8 +81,9 @@ class TrackingPairs(BaseDataset):
 
     def __init__(self, dataset, data_root, template_size=112, search_size=224, template_factor=2.0,
                  search_factor=4.0, max_gap=100, scale_jitter=0.25, center_jitter=3.0, samples_per_epoch=1000,
-                 color_jitter=0.4, grayscale_prob=0.05, **kwargs):
+                 color_jitter=0.4, grayscale_prob=0.05, sources=(), **kwargs):
         self.dataset_name, self.samples_per_epoch = dataset, samples_per_epoch
+        self.sources = [(dataset, data_root)] + [(s["dataset"], s["data_root"]) for s in sources]
         self.sizes = (template_size, search_size)
         self.factors = (template_factor, search_factor)
         self.max_gap, self.scale_jitter, self.center_jitter = max_gap, scale_jitter, center_jitter
@@ -95,17 +96,21 @@ class TrackingPairs(BaseDataset):
         super().__init__(data_root=data_root, serialize_data=False, **kwargs)
 
     def load_data_list(self):
-        """The usable training sequences (two or more frames with a visible target) and the epoch's sample ids."""
+        """Per source (the dataset, then each --train-mix set) its usable training sequences: two or more frames
+        with a visible target (one for COCO's single images), and the epoch's sample ids."""
         from bench.tasks.base import read_dataset
 
-        self.sequences = []
-        for s in read_dataset("tracking", self.dataset_name, self.data_root).train:
-            vis = s.visible if s.visible is not None else np.ones(len(s.frames), bool)
-            vis = vis & (s.boxes[:, 2] > 1) & (s.boxes[:, 3] > 1)
-            if vis.sum() >= 2:
-                self.sequences.append((s, np.flatnonzero(vis)))
-        if not self.sequences:
-            raise ValueError("no training sequence has two frames with a visible target")
+        self.pools = []
+        for name, root in self.sources:
+            pool = []
+            for s in read_dataset("tracking", name, root).train:
+                vis = s.visible if s.visible is not None else np.ones(len(s.frames), bool)
+                vis = vis & (s.boxes[:, 2] > 1) & (s.boxes[:, 3] > 1)
+                if vis.sum() >= min(2, len(s.frames)):
+                    pool.append((s, np.flatnonzero(vis)))
+            if not pool:
+                raise ValueError(f"no {name} training sequence has two frames with a visible target")
+            self.pools.append(pool)
         return [{"index": i} for i in range(self.samples_per_epoch)]
 
     def __len__(self):
@@ -137,7 +142,8 @@ class TrackingPairs(BaseDataset):
 
     def __getitem__(self, idx):
         rng = np.random.default_rng(np.random.randint(0, 2 ** 31 - 1))  # numpy's state: seeded per run / worker
-        seq, frames = self.sequences[rng.integers(len(self.sequences))]
+        pool = self.pools[rng.integers(len(self.pools))]  # each source with weight 1 (SwinTrack's train mix)
+        seq, frames = pool[rng.integers(len(pool))]
         t = frames[rng.integers(len(frames))]
         near = frames[np.abs(frames - t) <= self.max_gap]
         s = near[rng.integers(len(near))]

@@ -25,6 +25,31 @@ class TrackingTask(Task):
                MetricDef("norm_precision", description="normalised precision"),
                MetricDef("fps", True, "frames/s"))
 
+    def prepare(self, spec, data, data_root):
+        from dataclasses import replace
+
+        from backbones.core.errors import BenchError
+
+        if self.dataset(spec.dataset).options.get("train_only"):
+            raise BenchError(f"tracking/{spec.dataset} is a training source for --train-mix, not a benchmark: pass "
+                             f"--dataset got10k, lasot, ... and --train-mix {spec.dataset}=DIR")
+        mix = []
+        for name, root in sorted(spec.train_mix.items()):
+            source = self.dataset(name).read(Path(root).expanduser().resolve())
+            mix.append((name, str(Path(root).expanduser().resolve()), source))
+        return replace(data, mix=tuple(mix))
+
+    def deviation_reasons(self, spec):
+        missing = {"coco", "got10k", "lasot", "trackingnet"} - {spec.dataset.split("-")[0], *spec.train_mix}
+        if spec.dataset.startswith("got10k") or not missing:
+            return {}
+        return {"training_data": f"SwinTrack's {spec.dataset} model also trains on {', '.join(sorted(missing))}: pass "
+                                 "--train-mix " + " ".join(f"{m}=DIR" for m in sorted(missing))}
+
+    def recipe_values(self, cfg, spec):
+        return {"evaluation": self.evaluation(cfg, spec),
+                "training_data": "+".join(sorted({spec.dataset.split("-")[0], *spec.train_mix}))}
+
     def build_config(self, ctx):
         from mmengine.config import Config
 
@@ -45,7 +70,8 @@ class TrackingTask(Task):
                          std=bb_spec.std)
         sizes = dict(template_size=b.template_size, search_size=b.search_size, template_factor=b.template_factor,
                      search_factor=b.search_factor)
-        cfg.train_dataloader.dataset.update(dataset=spec.dataset, data_root=str(ctx.data_root), **sizes)
+        cfg.train_dataloader.dataset.update(dataset=spec.dataset, data_root=str(ctx.data_root), **sizes,
+                                            sources=[dict(dataset=n, data_root=r) for n, r, _ in ctx.data.mix])
         cfg.test_dataloader.dataset.update(dataset=spec.dataset, data_root=str(ctx.data_root))
         cfg.test_cfg.update(window_influence=b.window_influence, **sizes)
         cfg.test_evaluator.update(benchmark=options["benchmark"], public=options["public"], name=spec.dataset,
@@ -59,4 +85,8 @@ class TrackingTask(Task):
     def evaluate(self, runner, resolved):
         metrics = self.test_metrics(runner)
         summary = runner.test_loop.evaluator.metrics[0].summary
-        return TaskResult(metrics, Path(summary["submission"]), summary, summary["eval_sequences"])
+        data = resolved.data
+        trained_on = {resolved.spec.dataset: {"root": str(resolved.data_root), "sequences": len(data.train)},
+                      **{n: {"root": r, "sequences": len(s.train)} for n, r, s in data.mix}}
+        return TaskResult(metrics, Path(summary["submission"]), {**summary, "train_data": trained_on},
+                          summary["eval_sequences"])
