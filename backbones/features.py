@@ -65,6 +65,10 @@ class FeatureBackbone(nn.Module):
         self.out_strides = tuple(info[i]["reduction"] for i in self.out_indices)
         self.num_levels = n
         self.out_norms = nn.ModuleList(nn.LayerNorm(c) for c in self.out_channels) if out_norms else None
+        final_norm = getattr(model, "norm", None) if out_norms else None
+        if isinstance(final_norm, nn.Module):  # unused beside per-stage norms (mmdet/mmseg's Swin has none): frozen,
+            for p in final_norm.parameters():  # so no trainable parameter goes without a gradient (DDP refuses that)
+                p.requires_grad_(False)
         self.frozen_stages = frozen_stages
         self._frozen = self._frozen_modules()
         for module in self._frozen:
@@ -93,6 +97,7 @@ class FeatureBackbone(nn.Module):
         return mods
 
     def train(self, mode: bool = True):
+        """Set training mode as nn.Module does, but keep the frozen modules in eval mode."""
         super().train(mode)
         for module in self._frozen:
             module.eval()

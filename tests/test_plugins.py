@@ -104,11 +104,14 @@ def test_one_run_resolves_once(toy_pose_small, tmp_path, capsys, monkeypatch):
 
     weights = tmp_path / "w.pth"
     torch.save({"model": build_backbone("demo-random").model.state_dict()}, weights)
-    counts = {"fromfile": 0, "parse": [], "hash": [], "depth": 0}
+    counts = {"fromfile": 0, "recipes": [], "parse": [], "hash": [], "depth": 0}
     fromfile, read_file, sha = Config.fromfile, coco.read_coco_file, io.sha256_file
 
     def counting_fromfile(path, *a, **k):  # protocol builds (not their _base_ files, not mmpose's metainfo)
-        counts["fromfile"] += counts["depth"] == 0 and Path(path).is_relative_to(CONFIG_ROOT)
+        if str(path).endswith(".recipe.py"):  # the recipe audit's declarations, read beside the build
+            counts["recipes"].append(Path(path).name)
+        else:
+            counts["fromfile"] += counts["depth"] == 0 and Path(path).is_relative_to(CONFIG_ROOT)
         counts["depth"] += 1
         try:
             return fromfile(path, *a, **k)
@@ -132,6 +135,7 @@ def test_one_run_resolves_once(toy_pose_small, tmp_path, capsys, monkeypatch):
                         "toy", "--data-root", str(toy_pose_small), "--epochs", "1"], tmp_path / "r", capsys)
     assert row["status"] == "ok"
     assert counts["fromfile"] == 1
+    assert sorted(counts["recipes"]) == ["toy_coco.recipe.py", "vitpose_coco.recipe.py"], counts["recipes"]
     assert sorted(counts["parse"]) == ["annotations/person_keypoints_train2017.json",
                                        "annotations/person_keypoints_val2017.json"]
     assert counts["hash"].count("w.pth") == 1, counts["hash"]
