@@ -1,4 +1,5 @@
-"""Result store, resume after SIGKILL, concurrent writers, leaderboard statistics, results CLI, sweeps."""
+"""Result store, resume after SIGKILL, concurrent writers, leaderboard statistics, results CLI (sweeps:
+test_sweep.py, test_sweep_slurm.py)."""
 import json
 import math
 import signal
@@ -158,62 +159,3 @@ def test_in_process_oom_halves_batch_same_cell(toy_pose_small, tmp_path, monkeyp
     row = execute(resolved, tmp_path / "r")
     assert calls == [4, 2] and row.status == "ok" and row.cell_key == key
     assert row.extra["oom_batch_sizes"] == [4] and row.extra["train_batch_size"] == 2
-
-
-def test_sweep_local_skip_and_failures(toy_pose_small, tmp_path, capsys):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "coco").symlink_to(toy_pose_small)
-    args = ["sweep", "--backbones", f"{TINY}", "--cells", "pose:coco:toy", "pose:crowdpose:toy", "--seeds", "0,1",
-            "--data-dir", str(data), "--no-weights", "--epochs", "1", "--device", "cpu", "--results",
-            str(tmp_path / "results")]
-    assert main(args) == 1  # the crowdpose cells fail (no data); the coco cells still run
-    out = capsys.readouterr().out
-    assert "summary: 2 done, 0 skipped, 2 failed" in out and "crowdpose" in out
-    assert main(args) == 1
-    assert "summary: 0 done, 2 skipped, 2 failed" in capsys.readouterr().out
-    assert main(["sweep", "--backbones", "nope", "--cells", "pose:coco", "--dry-run"]) == 2
-    assert main(["sweep", "--backbones", TINY, "--cells", "pose", "--dry-run"]) == 2
-
-
-def test_sweep_oom_retry_and_slurm_launcher(tmp_path, monkeypatch, capsys):
-    import types
-
-    import bench.sweep as sweep
-
-    seen = []
-
-    def fake_run(cmd, capture_output, text):
-        seen.append(cmd)
-        if "--oom-halvings" not in cmd:
-            return types.SimpleNamespace(returncode=1, stdout="", stderr="torch.OutOfMemoryError: CUDA out of memory")
-        return types.SimpleNamespace(returncode=0, stdout="pose/coco: AP = 0.5\n", stderr="")
-
-    monkeypatch.setattr(sweep.subprocess, "run", fake_run)
-    submitted, params = [], {}
-
-    class FakeJob:
-        def __init__(self, fn, args):
-            self.value = fn(*args)
-
-        def result(self):
-            return self.value
-
-    class FakeExecutor:
-        def __init__(self, folder):
-            params["folder"] = folder
-
-        def update_parameters(self, **kw):
-            params.update(kw)
-
-        def submit(self, fn, *args):
-            submitted.append(args[0])
-            return FakeJob(fn, args)
-
-    monkeypatch.setitem(sys.modules, "submitit", types.SimpleNamespace(AutoExecutor=FakeExecutor))
-    assert main(["sweep", "--backbones", f"{TINY},simmim-vit-b", "--cells", "pose:coco:toy", "--no-weights",
-                 "--launcher", "slurm", "--gpus", "4", "--slurm-partition", "gpu", "--results",
-                 str(tmp_path)]) == 0
-    assert len(submitted) == 2 and params["gpus_per_node"] == 4 and params["slurm_partition"] == "gpu"
-    assert "summary: 2 done, 0 skipped, 0 failed" in capsys.readouterr().out
-    assert seen[1][seen[1].index("--oom-halvings") + 1] == "1"
