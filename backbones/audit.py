@@ -12,6 +12,7 @@ from backbones.spec import Reason
 
 @dataclass
 class LoadAudit:
+    """What a checkpoint load did: tensors loaded, dropped and missing, and the reasons the run accepts."""
     checkpoint: str
     checkpoint_sha256: str
     n_checkpoint_tensors: int
@@ -21,6 +22,7 @@ class LoadAudit:
     allowed_reasons: List[str] = field(default_factory=list)
 
     def problems(self) -> List[str]:
+        """Describe each dropped or missing tensor whose reason is not in `allowed_reasons`."""
         out = [f"checkpoint tensor {d['checkpoint_key']} dropped: {d['reason']}"
                for d in self.dropped if d["reason"].split(" ")[0] not in self.allowed_reasons]
         out += [f"model tensor {m['model_key']} not loaded: {m['reason']}"
@@ -29,9 +31,11 @@ class LoadAudit:
 
     @property
     def ok(self) -> bool:
+        """Whether the audit has no problems."""
         return not self.problems()
 
     def summary(self) -> dict:
+        """Counts of loaded, dropped, missing tensors and problems, the ok flag and the non-copy transforms."""
         return {"checkpoint_sha256": self.checkpoint_sha256, "n_checkpoint_tensors": self.n_checkpoint_tensors,
                 "n_loaded": len(self.loaded), "n_dropped": len(self.dropped), "n_missing": len(self.missing),
                 "n_problems": len(self.problems()), "ok": self.ok,

@@ -34,6 +34,7 @@ INERT_CLASSES = {"yacs.config.CfgNode", "argparse.Namespace", "easydict.EasyDict
 
 
 class UnsafeCheckpoint(pickle.UnpicklingError):
+    """Raised when unpickling a file would resolve a global outside the allow-list."""
     pass
 
 
@@ -69,6 +70,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
     _allowed = None
 
     def find_class(self, module, name):
+        """Return the inert stand-in, the guarded getattr or an allow-listed global; refuse anything else."""
         key = f"{module}.{name}"
         if key in INERT_CLASSES:
             return InertConfig

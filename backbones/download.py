@@ -11,6 +11,7 @@ from backbones.core.paths import weights_cache
 
 
 def cached_path(spec, url: str) -> Path:
+    """Where `url`'s file is cached: <weights cache>/<spec name>/<file name> (`<spec name>.pth` if no known suffix)."""
     name = Path(urlparse(url).path).name
     if not name.endswith(SUFFIXES):
         name = f"{spec.name}.pth"

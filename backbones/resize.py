@@ -59,6 +59,7 @@ def resize_rpb_table(table: torch.Tensor, src_hw, dst_hw, num_extra: int = 0) ->
 
 
 def square_side(n: int) -> int:
+    """The side of a square grid of `n` entries; raise ValueError if `n` is not a perfect square."""
     side = int(round(n ** 0.5))
     if side * side != n:
         raise ValueError(f"{n} entries do not form a square grid")

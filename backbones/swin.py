@@ -13,6 +13,7 @@ SWIN_RELEASES = "https://github.com/SwinTransformer/storage/releases/download/v1
 
 
 def build(spec, img_size, drop_path_rate=0.0, window_size=None, dynamic_img_size=False):
+    """Build a headless timm SwinTransformer for `spec` (fixed input size unless `dynamic_img_size`)."""
     from timm.models.swin_transformer import SwinTransformer
 
     return SwinTransformer(img_size=img_size, window_size=window_size or spec.window_size, num_classes=0,

@@ -11,6 +11,7 @@ SWIN_V2_RELEASES = "https://github.com/SwinTransformer/storage/releases/download
 
 
 def build(spec, img_size, drop_path_rate=0.0, window_size=None, dynamic_img_size=False):
+    """Build a headless timm SwinTransformerV2 for `spec`, with its pretrained window sizes."""
     from timm.models.swin_transformer_v2 import SwinTransformerV2
 
     return SwinTransformerV2(img_size=img_size, window_size=window_size or spec.window_size, num_classes=0,

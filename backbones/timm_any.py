@@ -7,6 +7,7 @@ from backbones.spec import IMAGENET_MEAN, IMAGENET_STD, BackboneSpec
 
 
 def build(spec, img_size, drop_path_rate=0.0):
+    """Create the spec's timm model without weights or head, at `img_size` where the model takes one."""
     import timm
 
     name = spec.arch_kwargs["model_name"]
@@ -18,6 +19,7 @@ def build(spec, img_size, drop_path_rate=0.0):
 
 
 def timm_spec(name: str) -> BackboneSpec:
+    """Spec a `timm:<model name>` from timm's pretrained config; raise BenchError if timm has no such model."""
     import timm
 
     model_name = name[len("timm:"):]

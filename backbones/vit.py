@@ -21,6 +21,7 @@ def build_beit(spec, img_size, drop_path_rate=0.0, shared_rel_pos_bias=False):
 
 
 def build_vit(spec, img_size, drop_path_rate=0.0):
+    """Build a headless timm VisionTransformer (cls-token pooling, qkv bias) with the spec's architecture."""
     from timm.models.vision_transformer import VisionTransformer
 
     return VisionTransformer(img_size=img_size, num_classes=0, global_pool="token", qkv_bias=True,

@@ -84,6 +84,7 @@ class AttentionStats:
         self._dist = {}
 
     def update(self, site: AttnSite, attn: torch.Tensor, want_distance: bool, want_kl: bool):
+        """Add one batch of `site`'s attention probabilities to the running distance and head-KL sums."""
         if site.kind == "global" and site.prefix:
             attn = attn[..., site.prefix:, site.prefix:]
             attn = attn / attn.sum(-1, keepdim=True).clamp_min(1e-12)  # patch-to-patch, renormalised
@@ -99,6 +100,7 @@ class AttentionStats:
         self.count[key] = self.count.get(key, 0) + n_queries
 
     def attention_distance(self) -> List[List[float]]:
+        """Per layer, in order: each head's mean attention distance in pixels over the queries seen."""
         return [(self.dist_sum[k] / self.count[k]).tolist() for k in sorted(self.dist_sum)]
 
     def head_diversity(self):
@@ -131,6 +133,7 @@ class CKAStats:
                 self.cross[(i, j)] = self.cross.get((i, j), 0) + x.T @ xs[j]
 
     def matrix(self) -> List[List[float]]:
+        """The [L, L] linear CKA between every pair of layers seen so far, from the running moments."""
         n, L = self.n, len(self.sums)
         mu = {i: self.sums[i] / n for i in range(L)}
         cov = {(i, j): self.cross[(i, j)] - n * torch.outer(mu[i], mu[j]) for (i, j) in self.cross}

@@ -14,6 +14,7 @@ REFERENCE_DIR = REPO_ROOT / "results" / "reference"
 
 
 def column_name(task, dataset, split, protocol, schedule) -> str:
+    """A leaderboard column: task/dataset/split/protocol/schedule."""
     return "/".join(str(x) for x in (task, dataset, split, protocol, schedule))
 
 
@@ -144,6 +145,7 @@ def _deltas(means: dict, backbones, meta) -> list:
 
 
 def dataset_tags(task: str, dataset: str) -> tuple:
+    """The groups a dataset belongs to (e.g. geometric, semantic); () when the task or dataset is unknown."""
     from bench.tasks import get_task
 
     try:
@@ -153,6 +155,7 @@ def dataset_tags(task: str, dataset: str) -> tuple:
 
 
 def known_groups() -> list:
+    """Every dataset group that a registered task declares, sorted."""
     from bench.tasks import get_task, task_names
 
     return sorted({t for name in task_names() for info in get_task(name).datasets.values() for t in info.tags})

@@ -36,6 +36,8 @@ def config_hash(cfg: dict) -> str:
 
 @dataclass
 class ResultRow:
+    """One run's result: the row schema written to <results>/<task>/<cell_key>.json."""
+
     cell_key: str
     status: str
     backbone: str
@@ -73,10 +75,12 @@ class ResultRow:
 
     @property
     def primary_value(self) -> Optional[float]:
+        """The value of the row's primary metric, or None when it is missing."""
         return self.metrics.get(self.primary_metric)
 
 
 def row_path(results_dir: Path, task: str, key: str) -> Path:
+    """Where the row of cell `key` lives: <results>/<task>/<key>.json."""
     return Path(results_dir) / task / f"{key}.json"
 
 

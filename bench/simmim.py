@@ -76,6 +76,7 @@ class ImageFolderForMIM(BaseDataset):
 
 
 def encoder_kind(model: nn.Module) -> str:
+    """Return 'swin', 'beit' or 'vit' for a timm encoder; raise BenchError for any other model type."""
     from timm.models.beit import Beit
     from timm.models.swin_transformer import SwinTransformer
     from timm.models.swin_transformer_v2 import SwinTransformerV2
@@ -122,6 +123,7 @@ class SimMIM(BaseModel):
                                      nn.PixelShuffle(self.stride))
 
     def encode(self, x, mask):
+        """Encode `x` with the masked patch tokens replaced by the mask token; return the last map as [B, C, h, w]."""
         enc = self.encoder
         t = enc.patch_embed(x)
         if self.kind == "swin":  # NHWC tokens

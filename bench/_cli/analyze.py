@@ -104,6 +104,7 @@ def _cka_plot(name, matrix, path):
 
 
 def analyze_cmd(args) -> int:
+    """Analyze each backbone's attention and CKA on the images; write analysis.json, analysis.csv and PNG plots."""
     from backbones import build_backbone, get_spec
     from bench.analysis import analyze
 

@@ -29,6 +29,7 @@ def register(sub):
 
 
 def list_cmd(args) -> int:
+    """Print the registered backbones as a table, or their specs as JSON with --json."""
     specs = [get_spec(n) for n in list_backbones()]
     if args.json:
         print(json.dumps([s.to_dict() for s in specs], indent=2))
@@ -43,6 +44,7 @@ def list_cmd(args) -> int:
 
 
 def show_cmd(args) -> int:
+    """Print one backbone's spec as key / value lines, or as JSON with --json."""
     spec = get_spec(args.name).to_dict()
     if args.json:
         print(json.dumps(spec, indent=2))
@@ -53,6 +55,7 @@ def show_cmd(args) -> int:
 
 
 def verify_cmd(args) -> int:
+    """Load --weights into the backbone and print its load audit; return 1 if it fails without --allow-missing."""
     window = args.window[0] if args.window and len(args.window) == 1 else args.window
     backbone = build_backbone(args.name, weights=args.weights, img_size=args.img_size, window_size=window,
                               allow_missing=True)

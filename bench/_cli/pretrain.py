@@ -53,6 +53,7 @@ def simmim_schedule(recipe, epochs: int) -> list:
 
 
 def build_config(args, work_dir: Path):
+    """Build the SimMIM pre-training mmengine Config from the CLI args: model, data, recipe LR schedule, work dir."""
     from mmengine.config import Config
 
     import torch
@@ -96,6 +97,7 @@ def build_config(args, work_dir: Path):
 
 
 def pretrain_cmd(args) -> int:
+    """Run SimMIM pre-training (resuming from the work dir unless --fresh) and save it in the official layout."""
     if args.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""
     from mmengine.runner import Runner

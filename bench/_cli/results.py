@@ -62,6 +62,7 @@ def _write_text_atomic(path: Path, text: str):
 
 
 def leaderboard_cmd(args) -> int:
+    """Print or write the comparison table of ok result rows as md, csv or json, optionally plotting it."""
     import pandas as pd
 
     from bench import leaderboard as lb
@@ -101,6 +102,7 @@ def leaderboard_cmd(args) -> int:
 
 
 def results_cmd(args) -> int:
+    """List the result rows, show one (as JSON or a loss plot), or print the fields two rows differ in."""
     from dataclasses import asdict
 
     from bench.results import effective_status, find_row, load_rows

@@ -10,10 +10,12 @@ from backbones.core.errors import BenchError
 
 
 def world_size() -> int:
+    """Processes in this run (torchrun's WORLD_SIZE; 1 outside torchrun)."""
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
 def rank() -> int:
+    """This process's rank (torchrun's RANK; 0 outside torchrun)."""
     return int(os.environ.get("RANK", "0"))
 
 
@@ -34,6 +36,7 @@ def launch(argv, n: int, device: str) -> int:
 
 
 def init_process_group(device: str) -> None:
+    """Join torchrun's process group (NCCL on CUDA, gloo on CPU), once."""
     import torch
     import torch.distributed as dist
 

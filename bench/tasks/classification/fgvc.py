@@ -8,6 +8,7 @@ from bench.tasks.classification.split import Split, need, table
 
 
 def read_cub(root: Path) -> Split:
+    """Read CUB-200-2011's official train / test split from `root` (labels 0-based)."""
     images = table(need(root, "images.txt"))
     labels = table(need(root, "image_class_labels.txt"))
     split = table(need(root, "train_test_split.txt"))
@@ -26,6 +27,7 @@ def read_cub(root: Path) -> Split:
 
 
 def read_aircraft(root: Path, level: str = "variant") -> Split:
+    """Read FGVC-Aircraft's trainval / test split with `level` labels (variant, family or manufacturer)."""
     data = root / "data"
     names_file = {"variant": "variants.txt", "family": "families.txt", "manufacturer": "manufacturers.txt"}[level]
     names = [n.strip() for n in need(root, f"data/{names_file}").read_text().splitlines() if n.strip()]
@@ -53,6 +55,7 @@ def _mat_records(path: Path):
 
 
 def read_cars(root: Path) -> Split:
+    """Read Stanford Cars from cars_annos.mat if `root` has it, else from the devkit and test annotations."""
     from scipy.io import loadmat
 
     if (root / "cars_annos.mat").exists():  # all-in-one: relative_im_path, bbox_*, class, test

@@ -58,6 +58,7 @@ class ClassificationDataset(BaseDataset):
 
 @FUNCTIONS.register_module(name="classification_collate")
 def collate(batch):
+    """Stack a batch's images and labels into tensors, keeping the image paths as a list."""
     return {"inputs": torch.stack([b["inputs"] for b in batch]),
             "data_samples": {"gt_label": torch.tensor([b["data_samples"]["gt_label"] for b in batch]),
                              "img_path": [b["data_samples"]["img_path"] for b in batch]}}
@@ -174,6 +175,7 @@ def write_predictions(path: Path, paths, labels, probs):
 
 @METRICS.register_module()
 class ClassificationMetric(BaseMetric):
+    """Top-1 / top-5 / mean-per-class accuracy over the test set, optionally writing a predictions CSV."""
     default_prefix = "cls"
 
     def __init__(self, outfile=None, **kwargs):

@@ -26,6 +26,7 @@ class Split:
         return None, None
 
     def exists(self, key: str) -> bool:
+        """Whether the image `key` is there: an in-range row of its array, or an existing file."""
         array, row = self._array_row(key)
         return row < len(array) if array is not None else Path(key).is_file()
 
@@ -41,6 +42,7 @@ class Split:
 
 
 def need(root: Path, rel: str) -> Path:
+    """Return `root / rel`, raising BenchError if it does not exist."""
     path = root / rel
     if not path.exists():
         raise BenchError(f"{root} is missing {rel}; pass --data-root the dataset's top folder as distributed")

@@ -40,6 +40,7 @@ class ClassificationTask(Task):
         return checked_split(data, data_root, spec.dataset)
 
     def fingerprint(self, data):
+        """sha256 of the train / test (path relative to the data root, label) lists and the class names."""
         ident = {part: [(str(Path(p).relative_to(data.root)) if "#" not in p else p, y)
                         for p, y in getattr(data, part)] for part in ("train", "test")}
         return hashlib.sha256(json.dumps([ident, data.classes]).encode()).hexdigest()

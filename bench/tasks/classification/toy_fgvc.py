@@ -14,6 +14,7 @@ _MARK_COLOURS = [(40, 40, 230), (40, 200, 40), (230, 80, 30)]  # BGR: red, green
 
 
 def toy_image(rng, label: int, size: int = 96) -> np.ndarray:
+    """Draw a BGR toy image: a grey bird-like shape whose mark's colour and position encode `label`."""
     img = textured_background(rng, size, size)
     cx, cy = rng.uniform(0.35, 0.65) * size, rng.uniform(0.4, 0.6) * size
     s = rng.uniform(0.22, 0.3) * size
@@ -33,6 +34,7 @@ def _plan(rng, n_train, n_test):
 
 
 def write_cub(out: Path, rng, n_train, n_test):
+    """Write a toy CUB-200-2011 set (images and the official .txt files) under `out`; return its parts."""
     classes = [f"{i + 1:03d}.Toy_Bird_{i}" for i in range(N_CLASSES)]
     images, labels, split, boxes = [], [], [], []
     for image_id, (c, part) in enumerate(_plan(rng, n_train, n_test), start=1):
@@ -51,6 +53,7 @@ def write_cub(out: Path, rng, n_train, n_test):
 
 
 def write_aircraft(out: Path, rng, n_train, n_test):
+    """Write a toy FGVC-Aircraft set (images, variant / family / manufacturer lists) under `out`; return its parts."""
     variants = [f"Toy-{700 + 10 * i}" for i in range(N_CLASSES)]
     families = ["Toy-A", "Toy-B"]
     makers = ["ToyCorp"]
@@ -72,6 +75,7 @@ def write_aircraft(out: Path, rng, n_train, n_test):
 
 
 def write_cars(out: Path, rng, n_train, n_test):
+    """Write a toy Stanford Cars set (images, devkit .mat annotations) under `out`; return its parts."""
     from scipy.io import savemat
 
     names = np.array([f"Toy Motors Model {i} 2012" for i in range(N_CLASSES)], dtype=object)

@@ -13,6 +13,7 @@ _SHAPES = ("disc", "square", "triangle")
 
 
 def semantic_image(rng, label: int, size: int = 96) -> np.ndarray:
+    """Draw a BGR toy image: a disc, square or triangle (`label` % 3) in warm red or cool blue (`label` // 3)."""
     img = textured_background(rng, size, size)
     cx, cy = (rng.uniform(0.4, 0.6, 2) * size).astype(int)
     r = int(rng.uniform(0.25, 0.35) * size)
@@ -43,6 +44,7 @@ def _items(rng, n_train, n_test):
 
 
 def write_food101(out: Path, rng, n_train, n_test):
+    """Write a toy Food-101 set (images/<class>/ and meta/ lists) under `out`; return its parts."""
     classes = ["apple_pie", "bibimbap", "churros", "dumplings", "falafel", "ramen"]
     lists = {"train": [], "test": []}
     for k, (c, part) in enumerate(_items(rng, n_train, n_test)):
@@ -93,6 +95,7 @@ def write_cifar(out: Path, rng, n_train, n_test, fine: bool):
 
 
 def write_pets(out: Path, rng, n_train, n_test):
+    """Write a toy Oxford-IIIT Pets set (images and annotations/{trainval,test}.txt) under `out`; return its parts."""
     breeds = [("Abyssinian", 1), ("Bengal", 1), ("Persian", 1), ("beagle", 2), ("boxer", 2), ("pug", 2)]
     lists = {"train": [], "test": []}
     for k, (c, part) in enumerate(_items(rng, n_train, n_test)):
@@ -108,6 +111,7 @@ def write_pets(out: Path, rng, n_train, n_test):
 
 
 def write_flowers102(out: Path, rng, n_train, n_test):
+    """Write a toy Flowers-102 set (jpg/, imagelabels.mat, setid.mat) under `out`; return its parts."""
     from scipy.io import savemat
 
     items = _items(rng, n_train, n_test)
@@ -122,6 +126,7 @@ def write_flowers102(out: Path, rng, n_train, n_test):
 
 
 def write_dtd(out: Path, rng, n_train, n_test):
+    """Write a toy DTD set (images/<class>/ and labels/{train,val,test}1.txt) under `out`; return its parts."""
     classes = ["banded", "bubbly", "checkered", "dotted", "striped", "zigzagged"]
     lists = {"train": [], "val": [], "test": []}
     for k, (c, part) in enumerate(_items(rng, n_train, n_test)):
@@ -135,6 +140,7 @@ def write_dtd(out: Path, rng, n_train, n_test):
 
 
 def write_imagefolder(out: Path, rng, n_train, n_test):
+    """Write a toy ImageFolder set (train/<class>/ and val/<class>/ PNGs) under `out`; return its parts."""
     classes = ["red_disc", "red_square", "red_triangle", "blue_disc", "blue_square", "blue_triangle"]
     for k, (c, part) in enumerate(_items(rng, n_train, n_test)):
         write_image(out / ("train" if part == "train" else "val") / classes[c] / f"{k:05d}.png",

@@ -23,6 +23,7 @@ LAYOUT = {
 
 
 def split_file(root: Path, dataset: str, split: str) -> Path:
+    """The split list to read: `<root>/splits/<split>.txt` if the data root has it, else the shipped one."""
     own = root / "splits" / f"{split}.txt"
     return own if own.exists() else SPLIT_DIR / LAYOUT[dataset][split][1]
 

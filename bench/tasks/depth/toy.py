@@ -44,6 +44,7 @@ def _depth_png(depth, scale, keep=None):
 
 
 def write_toy_depth(out, dataset="nyu", n_train=48, n_test=12, seed=0, size=(96, 128)):
+    """Write toy depth scenes in the NYU or KITTI layout, with split lists, under `out`; return its parts."""
     out = Path(out)
     rng = np.random.default_rng(seed)
     dmin, dmax, scale = RANGES[dataset]

@@ -56,6 +56,7 @@ def _split(rng, img_dir: Path, n, first_id, size=128):
 
 
 def write_toy_detection(out, n_train=64, n_val=16, seed=0):
+    """Write toy COCO-layout train2017 / val2017 images and instance annotations under `out`; return its parts."""
     out = Path(out)
     rng = np.random.default_rng(seed)
     write_json(out / "annotations" / "instances_train2017.json", _split(rng, out / "train2017", n_train, 1))

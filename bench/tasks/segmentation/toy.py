@@ -38,6 +38,7 @@ def toy_scene(rng, size: int = 128):
 
 
 def write_toy_ade20k(out, n_train=24, n_val=8, seed=0, size=128):
+    """Write toy ADE20K-layout training / validation images and label maps under `out`; return its parts."""
     out = Path(out)
     rng = np.random.default_rng(seed)
     for split, prefix, n in (("training", "ADE_train", n_train), ("validation", "ADE_val", n_val)):

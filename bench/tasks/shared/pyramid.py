@@ -77,6 +77,7 @@ def pyramid_levels(spec, img_size) -> Tuple[Tuple[int, ...], List[int], bool]:
 
 
 def register_all():
+    """Register SimpleFPN in the mmdet and mmseg model registries where it is not registered yet."""
     import importlib
 
     for scope in ("mmdet", "mmseg"):

@@ -73,6 +73,7 @@ def _frames(folder: Path, numeric: bool = False) -> List[str]:
 
 
 def read_got10k(root: Path, split: str) -> List[Sequence]:
+    """Read the GOT-10k sequences in `<split>/list.txt`; train / val ones also get visibility, cover and meta."""
     base = _need(root / split, "pass --data-root the GOT-10k folder holding train/, val/ and test/")
     names = [n.strip() for n in _need(base / "list.txt", "each split lists its sequences").read_text().split()]
     seqs = []

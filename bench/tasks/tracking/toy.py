@@ -50,6 +50,7 @@ def _box_lines(boxes, fmt="{:.4f}"):
 
 
 def write_got10k(out: Path, rng, n_train, n_val, n_frames=40):
+    """Write toy GOT-10k train / val / test sequences (test: first box only) under `out`; return its parts."""
     for split, prefix, n in (("train", "GOT-10k_Train", n_train), ("val", "GOT-10k_Val", n_val),
                              ("test", "GOT-10k_Test", n_val)):
         names = [f"{prefix}_{i:06d}" for i in range(1, n + 1)]
@@ -75,6 +76,7 @@ def write_got10k(out: Path, rng, n_train, n_val, n_frames=40):
 
 
 def write_lasot(out: Path, rng, n_train, n_val, n_frames=40):
+    """Write toy LaSOT sequences: the first `n_val` official test names and `n_train` others; return a summary."""
     test_names = lasot_test_names(out)[:n_val]
     test_set = set(lasot_test_names(out))
     classes = sorted({n.rsplit("-", 1)[0] for n in test_names})
@@ -98,6 +100,7 @@ def write_lasot(out: Path, rng, n_train, n_val, n_frames=40):
 
 
 def write_trackingnet(out: Path, rng, n_train, n_val, n_frames=40):
+    """Write toy TrackingNet TRAIN_0 and TEST sequences (TEST: first box only) under `out`; return its parts."""
     alphabet = np.array(list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"))
     for chunk, n in (("TRAIN_0", n_train), ("TEST", n_val)):
         for i in range(n):
