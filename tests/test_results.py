@@ -49,7 +49,10 @@ def test_kill_9_then_resume(toy_pose, tmp_path):
     row = read_row(rows[0])
     assert row.status == "ok" and row.extra["resumed_from"].endswith(".pth")
     iters_per_epoch = math.ceil(160 / 16)
-    assert len(row.extra["losses"]["loss_kpt"]) < 3 * iters_per_epoch  # the resumed run did not start over
+    # the row holds the whole run: the losses up to the checkpoint, then the resumed run's, each iteration once,
+    # and the wall time of both attempts
+    assert len(row.extra["losses"]["loss_kpt"]) == 3 * iters_per_epoch and row.extra["attempts"] == 2
+    assert row.timings["wall_s"] > row.timings["attempt_wall_s"] > 0
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert "already has an ok row" in again.stdout  # a finished cell is skipped
 
@@ -159,3 +162,17 @@ def test_in_process_oom_halves_batch_same_cell(toy_pose_small, tmp_path, monkeyp
     row = execute(resolved, tmp_path / "r")
     assert calls == [4, 2] and row.status == "ok" and row.cell_key == key
     assert row.extra["oom_batch_sizes"] == [4] and row.extra["train_batch_size"] == 2
+
+
+def test_reused_pid_is_not_the_owner(tmp_path):
+    """A `running` row whose pid now belongs to another process (same pid, other start time) is interrupted: the
+    rerun resumes it rather than refusing as if it were still running."""
+    import os
+
+    from bench.results import owner_alive, process_start
+
+    me = os.getpid()
+    assert owner_alive(_row(status="running", pid=me, pid_start=process_start(me)))
+    reused = _row(status="running", pid=me, pid_start=process_start(me) - 1000.0)
+    assert not owner_alive(reused) and effective_status(reused) == "interrupted"
+    assert effective_status(_row(status="running", pid=2 ** 22 + 7, pid_start=1.0)) == "interrupted"

@@ -2,6 +2,7 @@
 the work dir's last checkpoint when there is one), evaluate through the task, write the row. The row is `running`
 while it works and `ok` or `failed` at the end; an out-of-memory error halves the batch and retries (same cell)."""
 import copy
+import errno
 import os
 import resource
 import time
@@ -112,6 +113,32 @@ def _attempt_number(resolved: ResolvedRun, results_dir: Path) -> int:
     return (previous.extra.get("attempts", 1) if previous else 1) + 1
 
 
+def _is_disk_full(exc: BaseException) -> bool:
+    """An out-of-space error, also when wrapped (torch.save raises RuntimeError from a failed write)."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if "No space left on device" in str(exc) or "file write failed" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def remove_partial_checkpoints(work_dir: Path) -> list:
+    """Delete checkpoint files newer than the one `last_checkpoint` names (mmengine writes that file only after a
+    save completed, so a newer one is a partial write); returns their names."""
+    work_dir = Path(work_dir)
+    last = work_dir / "last_checkpoint"
+    good = Path(last.read_text().strip()) if last.exists() else None
+    since = good.stat().st_mtime if good is not None and good.exists() else float("-inf")
+    removed = []
+    for ckpt in sorted([*work_dir.glob("epoch_*.pth"), *work_dir.glob("iter_*.pth")]):
+        if ckpt != good and ckpt.stat().st_mtime >= since:
+            ckpt.unlink()
+            removed.append(ckpt.name)
+    return removed
+
+
 def write_row(results_dir: Path, row: ResultRow):
     """Rows are written by the first process of a multi-process run only."""
     if rank() == 0:
@@ -141,10 +168,26 @@ def execute(resolved: ResolvedRun, results_dir: Path) -> ResultRow:
                 write_row(results_dir, make_row(resolved, cfg, "running", extra={"oom_batch_sizes": oom_batches,
                                                                                  "attempts": attempts}))
                 continue
-            write_row(results_dir, make_row(
+            full = _is_disk_full(exc)
+            if full:
+                removed = remove_partial_checkpoints(resolved.work_dir)
+            failed = make_row(
                 resolved, cfg, "failed", error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=20)}",
                 timings={"wall_s": round(time.time() - start, 2)},
-                extra={"oom_batch_sizes": oom_batches, "oom": _is_oom(exc), "attempts": attempts}))
+                extra={"oom_batch_sizes": oom_batches, "oom": _is_oom(exc), "attempts": attempts,
+                       **({"disk_full": True, "removed_partial": removed} if full else {})})
+            try:
+                write_row(results_dir, failed)
+            except OSError as write_exc:
+                if not _is_disk_full(write_exc):
+                    raise
+                print(f"warning: the failed row could not be written either ({write_exc.strerror}); the cell's "
+                      "row stays `running` and lists as interrupted")
+            if full:
+                raise BenchError(f"no space left on the device while writing {exc.filename or 'a file'} (a "
+                                 "checkpoint, log or predictions): free space there, or pass --work-dir / --results "
+                                 "on a larger disk, and run again to resume from the last complete checkpoint"
+                                 + (f" (removed the partial {', '.join(removed)})" if removed else "")) from None
             raise
     hook = next(h for h in runner.hooks if isinstance(h, ThroughputHook))
     audit = getattr(unwrap(runner.model).backbone, "load_audit", None)
@@ -152,7 +195,8 @@ def execute(resolved: ResolvedRun, results_dir: Path) -> ResultRow:
     row = make_row(
         resolved, cfg, "ok", metrics=result.metrics, load_audit=audit.summary() if audit else None,
         predictions={"path": str(pred), "sha256": sha256_file(pred)} if pred else None,
-        timings={"wall_s": round(time.time() - start, 2), "train_img_per_s": hook.images_per_second,
+        timings={"wall_s": round(time.time() - start + hook.previous_wall_s, 2),
+                 "attempt_wall_s": round(time.time() - start, 2), **hook.timings(),
                  "peak_memory_mb": round(_peak_memory_mb(resolved.device), 1)},
         extra={"losses": hook.losses, "eval_only": resolved.spec.eval_only, "checkpoint": resolved.spec.checkpoint,
                "resumed_from": resumed_from, "attempts": attempts, "oom_batch_sizes": oom_batches,
