@@ -103,10 +103,7 @@ def load_plain_pickle(path, encoding="ASCII"):
 def read_checkpoint(path) -> dict:
     """Load a checkpoint file without executing code from it. Raises BenchError for unsafe or unreadable files."""
     path = Path(path)
-    if not path.is_file():
-        raise BenchError(f"checkpoint {path} does not exist; pass an existing file with --weights PATH")
-    if path.suffix not in SUFFIXES:
-        raise BenchError(f"checkpoint {path} has suffix {path.suffix!r}; expected one of {', '.join(SUFFIXES)}")
+    check_checkpoint_file(path)
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
 
@@ -119,6 +116,45 @@ def read_checkpoint(path) -> dict:
                          "source") from None
     except Exception as exc:
         raise BenchError(f"cannot read checkpoint {path}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+
+
+def check_checkpoint_file(path) -> None:
+    """A cheap look at a checkpoint before anything runs (headers only, nothing unpickled): exists, has a known
+    suffix, and its container is intact (a safetensors header; a zip archive's index; a pickle's first byte).
+    Raises BenchError naming the problem, so a damaged file fails before a row or a work dir is written."""
+    import pickle
+    import zipfile
+
+    path = Path(path)
+    if not path.is_file():
+        raise BenchError(f"checkpoint {path} does not exist; pass an existing file with --weights PATH")
+    if path.suffix not in SUFFIXES:
+        raise BenchError(f"checkpoint {path} has suffix {path.suffix!r}; expected one of {', '.join(SUFFIXES)}")
+    if path.suffix == ".safetensors":
+        from safetensors import safe_open
+
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                f.keys()
+            return
+        except Exception as exc:
+            raise BenchError(f"cannot read {path} as safetensors ({str(exc).splitlines()[0]}): the file is damaged "
+                             "or not a .safetensors file; download it again, or pass the .pth/.bin it came as") \
+                from None
+    if _is_zip(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                if not any(name.endswith("data.pkl") for name in archive.namelist()):
+                    raise zipfile.BadZipFile("no data.pkl inside")
+            return
+        except zipfile.BadZipFile as exc:
+            raise BenchError(f"cannot read checkpoint {path}: a damaged torch.save archive ({exc}); download it "
+                             "again") from None
+    with open(path, "rb") as f:
+        head = f.read(2)
+    if not (len(head) == 2 and head[0] == pickle.PROTO[0] and 2 <= head[1] <= pickle.HIGHEST_PROTOCOL):
+        raise BenchError(f"cannot read checkpoint {path}: neither a torch.save file nor safetensors (it starts "
+                         f"with {head!r}); pass a .pth/.bin/.safetensors model checkpoint")
 
 
 def _is_zip(path) -> bool:

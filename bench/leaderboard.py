@@ -52,15 +52,6 @@ def metric_direction(row, name: str) -> bool:
         return row.higher_is_better
 
 
-def _value(row, name, warn):
-    metrics = row.metrics if isinstance(row.metrics, dict) else None
-    value = metrics.get(name) if metrics else None
-    if metrics is None or (value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)))):
-        warn(f"warning: skipping row {row.cell_key} ({row.task}): its metrics are not numbers ({row.metrics!r:.60})")
-        return None
-    return value
-
-
 def _lines(df: pd.DataFrame, cells: dict) -> list:
     """Table line per record: the backbone's name, or, where one backbone has rows of several cells in one column
     (other batch, LR, weights, ...), the name with the fields that tell those cells apart."""
@@ -81,12 +72,13 @@ def _lines(df: pd.DataFrame, cells: dict) -> list:
 def long_table(results_dir, metric=None, filters=None, warn=print) -> pd.DataFrame:
     """One line per ok row: column keys, table line (`backbone`), seed, value of `metric` (default: the row's
     primary) and its direction. Rows pool as seeds only within one cell (`cell_id`)."""
-    records, cells = [], {}
+    records, cells, known = [], {}, set()
     for row in load_rows(results_dir, warn=warn):
         if effective_status(row) != "ok":
             continue
+        known.update(row.metrics)
         name = metric or row.primary_metric
-        value = _value(row, name, warn)
+        value = row.metrics.get(name)  # load_rows skipped rows whose metrics are not numbers
         if value is None:
             continue
         rec = {k: getattr(row, k) for k in COLUMN_KEYS}
@@ -96,6 +88,8 @@ def long_table(results_dir, metric=None, filters=None, warn=print) -> pd.DataFra
                    value=float(value), higher_is_better=metric_direction(row, name), cell_key=row.cell_key,
                    cell_id=cell_id, deviates=bool((row.recipe_audit or {}).get("deviations")))
         records.append(rec)
+    if metric and known and not records:
+        raise BenchError(f"--metric {metric}: no ok row reports it; the rows' metrics are {', '.join(sorted(known))}")
     df = pd.DataFrame.from_records(records, columns=list(COLUMN_KEYS) + [
         "backbone", "backbone_name", "seed", "metric", "value", "higher_is_better", "cell_key", "cell_id",
         "deviates"])

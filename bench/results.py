@@ -182,14 +182,30 @@ def effective_status(row: ResultRow) -> str:
     return row.status
 
 
+def metrics_problem(row: ResultRow) -> Optional[str]:
+    """Why a row's metrics cannot be used (not a mapping, or a value that is not a number), else None."""
+    if not isinstance(row.metrics, dict):
+        return f"its metrics are not a mapping of numbers ({row.metrics!r:.60})"
+    bad = {k: v for k, v in row.metrics.items()
+           if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)))}
+    return f"its metrics are not numbers ({bad!r:.60})" if bad else None
+
+
 def load_rows(results_dir: Path, warn=print):
-    """Every readable row under `results_dir`; corrupt or foreign JSON files are skipped with a warning."""
+    """Every readable row under `results_dir`; corrupt or foreign JSON files, and rows whose metrics are not
+    numbers (hand-edited, another tool's), are skipped with a warning naming the file."""
     rows = []
     for path in sorted(Path(results_dir).glob("*/*.json")):
         try:
-            rows.append(read_row(path))
+            row = read_row(path)
         except ValueError as exc:
             warn(f"warning: skipping {exc}")
+            continue
+        problem = metrics_problem(row)
+        if problem:
+            warn(f"warning: skipping {path}: {problem}")
+            continue
+        rows.append(row)
     return rows
 
 

@@ -34,11 +34,11 @@ def list_cmd(args) -> int:
     if args.json:
         print(json.dumps([s.to_dict() for s in specs], indent=2))
         return 0
-    print(f"{'name':<20} {'arch':<7} {'pretraining':<11} {'data':<12} {'size':<8} {'pair_with':<17} description")
-    for s in specs:
-        size = f"{s.img_size[0]}x{s.img_size[1]}"
-        print(f"{s.name:<20} {s.arch:<7} {s.pretraining:<11} {s.pretrain_data:<12} {size:<8} "
-              f"{s.pair_with or '-':<17} {s.description}")
+    from bench._cli import print_table
+
+    print_table(("name", "arch", "pretraining", "data", "size", "pair_with", "description"),
+                [(s.name, s.arch, s.pretraining, s.pretrain_data or "-", f"{s.img_size[0]}x{s.img_size[1]}",
+                  s.pair_with or "-", s.description) for s in specs])
     print("\nAlso: timm:<any timm model name> (e.g. timm:vit_small_patch16_224)")
     return 0
 

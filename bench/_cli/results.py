@@ -110,13 +110,13 @@ def results_cmd(args) -> int:
     results = _results_dir(args)
     if args.results_command == "list":
         rows = load_rows(results, warn=_warn)
-        print(f"{'cell_key':<21} {'status':<11} {'task':<8} {'dataset':<10} {'protocol':<8} {'schedule':<9} "
-              f"{'seed':>4}  {'backbone':<26} primary")
-        for r in rows:
-            value = r.primary_value
-            print(f"{r.cell_key:<21} {effective_status(r):<11} {r.task:<8} {r.dataset:<10} {r.protocol:<8} "
-                  f"{r.schedule:<9} {r.seed:>4}  {r.backbone:<26} "
-                  f"{r.primary_metric}={value:.4f}" if value is not None else "")
+        from bench._cli import print_table
+
+        print_table(("cell_key", "status", "task", "dataset", "protocol", "schedule", "seed", "backbone", "primary"),
+                    [(r.cell_key, effective_status(r), r.task, r.dataset, r.protocol, r.schedule, str(r.seed),
+                      r.backbone, f"{r.primary_metric}={r.primary_value:.4f}" if r.primary_value is not None
+                      else r.error.strip().splitlines()[0][:60] if (r.error or "").strip() else "-") for r in rows],
+                    right=(6,))
         return 0
     if args.results_command == "show":
         row = find_row(results, args.key)

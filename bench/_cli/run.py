@@ -32,6 +32,8 @@ def run_cmd(args) -> int:
     results = store.results_dir(args.results)
     with read_once():
         resolved = get_task(spec.task).resolve(spec)
+        if not (args.print_config or args.dry_run):
+            store.writable_dir(resolved.work_dir, "--work-dir", "checkpoints, logs and predictions")
         if args.print_config:
             print(resolved.cfg.pretty_text)
             return 0

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional
 
 from backbones.core import paths
 from backbones.core.errors import BenchError
+from backbones.checkpoint import check_checkpoint_file
 from backbones.core.io import sha256_file
 from backbones.core.paths import CONFIG_ROOT
 from bench.run.spec import RunSpec
@@ -121,6 +122,7 @@ def _weights(spec: RunSpec, backbone):
         if not path.is_file():
             raise BenchError(f"--weights {spec.weights}: no such file; pass a checkpoint path or 'auto'")
     path = Path(path).resolve()
+    check_checkpoint_file(path)  # a damaged file fails here, before any row or work dir is written
     return path, sha256_file(path)
 
 

@@ -9,15 +9,29 @@ from backbones.core import paths
 from backbones.core.errors import BenchError
 
 
-def results_dir(arg: Optional[str]) -> Path:
-    """The results folder, checked: not a file, writable (a bad --results fails before any training)."""
-    path = Path(arg or paths.results_dir()).expanduser()
+def writable_dir(path: Path, flag: str, what: str) -> Path:
+    """`path`, checked before anything runs: not a file, and it (or the folder it would be made in) is writable
+    (a read-only file system counts, for root too)."""
+    path = Path(path).expanduser()
     if path.exists() and not path.is_dir():
-        raise BenchError(f"--results {path} is a file; pass a folder for the result rows")
+        raise BenchError(f"{flag} {path} is a file; pass a folder for {what}")
     probe = path if path.exists() else next((p for p in path.parents if p.exists()), Path("/"))
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise BenchError(f"--results {path}: {probe} is not writable; pass a folder you can write to")
+        why = "is on a read-only file system" if _read_only(probe) else "is not writable"
+        raise BenchError(f"{flag} {path}: {probe} {why}; pass a folder you can write to")
     return path
+
+
+def _read_only(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def results_dir(arg: Optional[str]) -> Path:
+    """The results folder, checked (a bad --results fails before any training)."""
+    return writable_dir(Path(arg or paths.results_dir()), "--results", "the result rows")
 
 
 def existing_row(results: Path, resolved):
