@@ -121,8 +121,8 @@ def test_finetune_learns_fine_grained_toy(toy_cub, tmp_path, capsys):
                    "--protocol", "toy", "--epochs", "10"], tmp_path, capsys)
     assert row["task"] == "classification" and row["status"] == "ok"
     assert set(row["metrics"]) == {"top1", "top5", "mean_per_class"}
-    chance = 100 / 6
-    assert row["metrics"]["top1"] > chance + 20, row["metrics"]
+    chance = 100 / 6  # measured (2-core CPU): top-1 66.7 / 55.0 / 51.7 for seeds 0 / 1 / 2
+    assert row["metrics"]["top1"] > chance + 25, row["metrics"]
     pred = Path(row["predictions"]["path"])
     lines = pred.read_text().splitlines()
     assert lines[0] == "image,label,prediction,score" and len(lines) == 1 + 60

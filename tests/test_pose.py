@@ -53,8 +53,9 @@ def test_run_end_to_end_tiny_backbone(toy_pose, tmp_path, capsys):
 
     assert row["predictions"]["sha256"] == sha256_file(pred)
     ap = _cocoeval_ap(toy_pose / "annotations" / "person_keypoints_val2017.json", pred)
-    assert row["metrics"]["AP"] == pytest.approx(ap, abs=1e-6)
+    assert row["metrics"]["AP"] == pytest.approx(100 * ap, abs=1e-4)  # rows hold percent, pycocotools a fraction
     assert row["env"]["mmpose"] == "1.3.2" and row["timings"]["train_img_per_s"] > 0
+    assert row["timings"]["data_time_s"] > 0 and row["timings"]["step_time_s"] > 0  # end to end: fetch + step
     assert row["dataset_fingerprint"] and row["config_hash"] and "loss_kpt" in row["extra"]["losses"]
 
 
@@ -73,7 +74,8 @@ def test_learnability_beats_untrained(toy_pose, tmp_path, capsys):
     common = ["--backbone", TINY, "--task", "pose", "--protocol", "toy", "--data-root", str(toy_pose)]
     untrained = _run(common + ["--epochs", "0"], tmp_path / "a", capsys)
     trained = _run(common + ["--epochs", "8"], tmp_path / "b", capsys)
-    assert trained["metrics"]["AP"] > untrained["metrics"]["AP"] + 0.2, (trained["metrics"], untrained["metrics"])
+    # measured (2-core CPU): AP 41.2 / 47.5 / 49.0 for seeds 0 / 1 / 2 after 8 epochs, 0.0 untrained
+    assert trained["metrics"]["AP"] > untrained["metrics"]["AP"] + 25, (trained["metrics"], untrained["metrics"])
 
 
 def test_bad_inputs(toy_pose, tmp_path, capsys):

@@ -66,8 +66,10 @@ def test_end_to_end_learns_and_miou_matches_predictions(toy_ade, tmp_path, capsy
     train = [cv2.imread(str(p), cv2.IMREAD_UNCHANGED) for p in (toy_ade / "annotations" / "training").glob("*.png")]
     counts = np.bincount(np.concatenate([t[t > 0].ravel() for t in train]), minlength=N_CLASSES + 1)
     majority = confusion_miou([(gt, np.full_like(gt, counts.argmax())) for gt, _ in pairs])
-    assert row["metrics"]["mIoU"] > majority + 30, (row["metrics"], majority)
-    assert row["metrics"]["mIoU_msflip"] > majority + 30
+    # measured (2-core CPU): mIoU 86.4 / 89.6 / 82.0 (multi-scale + flip 92.3 / 92.5 / 87.5) for seeds 0 / 1 / 2,
+    # the majority class 12.2
+    assert row["metrics"]["mIoU"] > majority + 50, (row["metrics"], majority)
+    assert row["metrics"]["mIoU_msflip"] > majority + 50
 
 
 def test_plain_vit_uses_simple_fpn(toy_ade, tmp_path, capsys):

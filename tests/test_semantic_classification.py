@@ -161,9 +161,11 @@ def test_end_to_end_learns_semantic_toy(dataset, tmp_path, capsys):
     if dataset == "cifar10":
         assert lines[0].split(",")[0].split("#")[0].endswith("test_batch")
     untrained = _run(args + ["--epochs", "0"], tmp_path / "results0", capsys)
+    # measured (2-core CPU), seeds 0 / 1 / 2: cifar10 top-1 58.3 / 61.7 / 68.3 (untrained 16.7 / 16.7 / 18.3),
+    # pets 50.0 / 58.3 / 66.7 (untrained 16.7 / 15.0 / 16.7)
     chance = 100 / 6
-    assert trained["metrics"]["top1"] > chance + 20, trained["metrics"]
-    assert trained["metrics"]["top1"] > untrained["metrics"]["top1"] + 15, (trained["metrics"], untrained["metrics"])
+    assert trained["metrics"]["top1"] > chance + 25, trained["metrics"]
+    assert trained["metrics"]["top1"] > untrained["metrics"]["top1"] + 25, (trained["metrics"], untrained["metrics"])
 
 
 def test_tasks_list_groups_datasets(capsys):

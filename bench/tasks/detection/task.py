@@ -14,7 +14,7 @@ class DetectionTask(Task):
     """COCO box and mask AP (mmdet's CocoMetric)."""
 
     name = "detection"
-    version = "2.0"
+    version = "2.1"  # 2.1: AP in percent (mmdet's CocoMetric reports fractions), as the papers and top-1
     protocols = ("maskrcnn_1x", "maskrcnn_3x", "cascade_1x", "lsj_1x", "toy")
     default_protocol = "maskrcnn_1x"
     primary_metric = "bbox_mAP"
@@ -74,7 +74,7 @@ class DetectionTask(Task):
         return f"single scale {tuple(resize.get('scale', ()))}, bbox + segm AP"
 
     def evaluate(self, runner, resolved):
-        metrics = self.test_metrics(runner)
+        metrics = {k: 100.0 * v for k, v in self.test_metrics(runner).items()}  # percent, as every AP in the papers
         extra = {}
         if not metrics:  # mmdet's CocoMetric reports nothing when the model detected nothing: that is AP 0
             metrics = {m.name: 0.0 for m in self.metrics}

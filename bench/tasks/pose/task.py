@@ -19,7 +19,7 @@ class PoseTask(Task):
     """COCO-style keypoint AP on top-down crops (ground-truth boxes, or --bbox-file detections)."""
 
     name = "pose"
-    version = "2.0"
+    version = "2.1"  # 2.1: AP / AR in percent (mmpose's CocoMetric reports fractions), as the papers and top-1
     protocols = ("vitpose", "pct", "toy")
     default_protocol = "vitpose"
     primary_metric = "AP"
@@ -85,7 +85,7 @@ class PoseTask(Task):
         return cfg
 
     def evaluate(self, runner, resolved):
-        metrics = {METRIC_NAMES.get(k, k): v for k, v in self.test_metrics(runner).items()}
+        metrics = {METRIC_NAMES.get(k, k): 100.0 * v for k, v in self.test_metrics(runner).items()}
         pred = resolved.work_dir / "predictions" / "keypoints.keypoints.json"
         boxes = "detections" if resolved.spec.bbox_file else "ground-truth"
         return TaskResult(metrics, pred if pred.exists() else None, {"boxes": boxes}, resolved.data.val.n_images)
