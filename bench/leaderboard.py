@@ -1,6 +1,7 @@
 """`bench leaderboard`: backbones x (task, dataset, split, protocol, schedule) tables of a metric's mean +- 95 % CI
 over seeds, MIM - supervised deltas from each spec's `pair_with`, and the seed paper's numbers as labelled rows."""
 import math
+from typing import Optional
 from pathlib import Path
 
 import pandas as pd
@@ -236,24 +237,61 @@ def markdown(table: pd.DataFrame, higher: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot(table: pd.DataFrame, path: Path):
-    """Per-task bar chart of the means with 95 % CI error bars."""
-    import matplotlib
+def _pretraining(label: str) -> str:
+    from backbones.registry import get_spec
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    try:
+        return get_spec(label.split(" ")[0]).pretraining
+    except (BenchError, KeyError):
+        return "other"
 
+
+def metric_unit(column: str, metric: str) -> str:
+    """The unit of `metric` in a column (its task's declaration), or '' where the task does not say."""
+    from bench.tasks import get_task
+
+    try:
+        return get_task(column.split("/")[0]).metric(metric).unit
+    except (BenchError, KeyError, AttributeError):
+        return ""
+
+
+def plot(table: pd.DataFrame, path: Path, higher: Optional[dict] = None, metrics: Optional[dict] = None):
+    """A panel per column, drawn as the report's bar charts (bench.report.charts.draw_bars: MIM / supervised /
+    random in their colours, CI whiskers only where n >= 2, clipped to the metric's range, `n` per bar, the paper's
+    numbers of --with-reference as diamonds), the metric, unit and direction on the axis. Written atomically; the
+    folder is made if missing."""
+    import os
+
+    from bench.report import charts
+
+    higher, metrics = higher or {}, metrics or {}
+    paper = table[table["backbone"].str.startswith("[paper]")]
     measured = table[~table["backbone"].str.startswith("[paper]")]
-    columns = [c[:-5] for c in measured.columns if c.endswith(" mean")]
+    columns = [c[:-5] for c in measured.columns if c.endswith(" mean") and measured[c].notna().any()]
     if not columns:
         raise BenchError("nothing to plot: no ok rows match")
-    fig, axes = plt.subplots(1, len(columns), figsize=(4 * len(columns), 3.5), squeeze=False)
-    for ax, col in zip(axes[0], columns):
-        means = measured[f"{col} mean"]
-        err = measured[f"{col} ci95"].fillna(0)
-        ax.bar(range(len(measured)), means, yerr=err, capsize=4, color="tab:blue")
-        ax.set_xticks(range(len(measured)), measured["backbone"], rotation=30, ha="right", fontsize=8)
-        ax.set_title(col, fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    with charts.plt.rc_context(charts.STYLE):
+        fig, axes = charts.plt.subplots(1, len(columns), figsize=(4.5 * len(columns), 3.6), squeeze=False)
+        legend = {}
+        for ax, col in zip(axes[0], columns):
+            sub = measured[measured[f"{col} mean"].notna()]
+            lines = [{"backbone": r["backbone"], "pretraining": _pretraining(r["backbone"]),
+                      "mean": float(r[f"{col} mean"]), "ci95": r.get(f"{col} ci95"), "n": int(r[f"{col} n"])}
+                     for _, r in sub.iterrows()]
+            refs = paper[paper[f"{col} mean"].notna()] if f"{col} mean" in paper else paper.iloc[:0]
+            markers = [(r["backbone"].removeprefix("[paper] "), float(r[f"{col} mean"])) for _, r in refs.iterrows()]
+            metric = metrics.get(col, col.split("/")[-1])
+            unit = metric_unit(col, metric)
+            direction = {True: "higher is better", False: "lower is better"}.get(higher.get(col))
+            ylabel = ", ".join(p for p in (f"{metric} ({unit})" if unit else metric, direction) if p)
+            legend.update(charts.draw_bars(ax, lines, markers, col, ylabel, 100.0 if unit == "%" else math.inf))
+        names = {"simmim": "MIM (SimMIM)", "supervised": "supervised", "none": "random init"}
+        fig.legend(list(legend.values()), [names.get(k, k) for k in legend], loc="upper right", fontsize=7)
+        fig.tight_layout(rect=(0, 0, 0.9, 1))
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}{path.suffix}")
+        fig.savefig(tmp, dpi=120)
+        charts.plt.close(fig)
+    os.replace(tmp, path)

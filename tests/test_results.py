@@ -120,6 +120,18 @@ def test_leaderboard_csv_ci_and_delta(tmp_path, capsys):
     assert main(["leaderboard", "--results", str(results), "--plot", str(png), "--format", "json"]) == 0
     assert png.stat().st_size > 1000
     assert main(["leaderboard", "--results", str(results), "--filter", "colour=red"]) == 2
+    # the plot with the paper's lines and group averages, into a folder that does not exist yet
+    deep = tmp_path / "new" / "dir" / "board.png"
+    assert main(["leaderboard", "--results", str(results), "--with-reference", "--group-average", "semantic",
+                 "--plot", str(deep), "--format", "csv"]) == 0
+    assert deep.stat().st_size > 1000 and not list(deep.parent.glob(".*tmp*"))
+
+
+def test_plot_whiskers_stay_in_the_metric_range():
+    from bench.report.charts import whiskers
+
+    low, high = whiskers([98.0, 3.0, 50.0], [5.0, 10.0, float("nan")], top=100.0)
+    assert low == [5.0, 3.0, 0.0] and high == [2.0, 10.0, 0.0]  # clipped to 100 and to 0; n = 1: none
 
 
 def test_results_cli(tmp_path, capsys):

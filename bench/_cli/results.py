@@ -79,12 +79,14 @@ def leaderboard_cmd(args) -> int:
                 v in c.split(" ")[0].split("/") for v in lb._filters(args.filter).values())]
             ref = ref[keep]
         table = pd.concat([table, ref], ignore_index=True)
-    if args.plot:
-        lb.plot(table, Path(args.plot))
     higher = {lb.column_name(*r[:5]): r[5] for r in df[list(lb.COLUMN_KEYS) + ["higher_is_better"]]
               .drop_duplicates().itertuples(index=False)}
     for task, better in df[["task", "higher_is_better"]].drop_duplicates().itertuples(index=False):
         higher.update({c[:-5]: better for c in table.columns if c.startswith(f"{task}/[") and c.endswith(" mean")})
+    if args.plot:
+        metrics = {lb.column_name(*r[:5]): r[5] for r in df[list(lb.COLUMN_KEYS) + ["metric"]]
+                   .drop_duplicates().itertuples(index=False)}
+        lb.plot(table, Path(args.plot), higher, metrics)
     if args.format == "csv":
         text = table.to_csv(index=False)
     elif args.format == "json":

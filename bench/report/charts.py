@@ -55,32 +55,49 @@ def delta_chart(panels, path):
         _save(fig, path)
 
 
-def bar_chart(lines, markers, title, ylabel, path):
-    """Bars of each table line's mean with 95 % CI error bars and its value and `n` on top; then the paper's numbers
-    as diamonds in their own slots. `lines`: {backbone, pretraining, mean, ci95, n}; `markers`: (label, value)."""
+def whiskers(means, ci, top=math.inf):
+    """Lower and upper whisker lengths of mean ± ci, clipped to [0, top] (none where ci is missing: n = 1)."""
+    low = [m - max(0.0, m - c) if _finite(c) else 0.0 for m, c in zip(means, ci)]
+    high = [min(top, m + c) - m if _finite(c) else 0.0 for m, c in zip(means, ci)]
+    return low, high
+
+
+def draw_bars(ax, lines, markers, title, ylabel, top=math.inf):
+    """Into `ax`: a bar per table line's mean, coloured by its pre-training (MIM / supervised / random), 95 % CI
+    whiskers only where there is a CI (n >= 2) and clipped to the metric's range [0, top], its value and `n` on
+    top; then the paper's numbers as diamonds in their own slots. `lines`: {backbone, pretraining, mean, ci95, n};
+    `markers`: (label, value). Returns {pretraining: a bar} for a legend."""
+    xs = list(range(len(lines)))
+    means = [ln["mean"] for ln in lines]
+    low, high = whiskers(means, [ln["ci95"] for ln in lines], top)
+    bars = ax.bar(xs, means, width=0.6, color=[COLOURS.get(ln["pretraining"], OTHER_COLOUR) for ln in lines])
+    shown = [i for i, ln in enumerate(lines) if _finite(ln["ci95"])]
+    if shown:
+        ax.errorbar(shown, [means[i] for i in shown], yerr=[[low[i] for i in shown], [high[i] for i in shown]],
+                    fmt="none", ecolor="#333", elinewidth=1, capsize=4)
+    for x, ln, lo, hi in zip(xs, lines, low, high):
+        up = ln["mean"] >= 0
+        ax.annotate(f"{ln['mean']:.4g}\nn={ln['n']}", (x, ln["mean"] + hi if up else ln["mean"] - lo),
+                    xytext=(0, 3 if up else -3), textcoords="offset points", ha="center",
+                    va="bottom" if up else "top", fontsize=7)
+    paper = list(range(len(lines), len(lines) + len(markers)))
+    for x, (label, value) in zip(paper, markers):
+        ax.plot([x], [value], "D", color="#1d2428", markersize=7)
+        ax.annotate(f"{value:g}", (x, value), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=7)
+    ax.set_xticks(xs + paper, [ln["backbone"] for ln in lines] + [f"[paper] {m[0]}" for m in markers],
+                  rotation=15, ha="right", fontsize=7.5)
+    ax.set_xlim(-0.6, len(xs + paper) - 0.4)
+    ax.margins(y=0.2)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return {ln["pretraining"]: bar for ln, bar in zip(lines, bars)}
+
+
+def bar_chart(lines, markers, title, ylabel, path, top=math.inf):
+    """`draw_bars` as one SVG figure."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(5.4, 3.2))
-        xs = list(range(len(lines)))
-        errs = [ln["ci95"] if _finite(ln["ci95"]) else 0.0 for ln in lines]
-        ax.bar(xs, [ln["mean"] for ln in lines], yerr=errs, capsize=4, width=0.6,
-               color=[COLOURS.get(ln["pretraining"], OTHER_COLOUR) for ln in lines],
-               error_kw={"ecolor": "#333", "elinewidth": 1})
-        for x, ln, err in zip(xs, lines, errs):
-            up = ln["mean"] >= 0
-            ax.annotate(f"{ln['mean']:.4g}\nn={ln['n']}", (x, ln["mean"] + err if up else ln["mean"] - err),
-                        xytext=(0, 3 if up else -3), textcoords="offset points", ha="center",
-                        va="bottom" if up else "top", fontsize=7)
-        paper = list(range(len(lines), len(lines) + len(markers)))
-        for x, (label, value) in zip(paper, markers):
-            ax.plot([x], [value], "D", color="#1d2428", markersize=7)
-            ax.annotate(f"{value:g}", (x, value), xytext=(0, 6), textcoords="offset points", ha="center",
-                        fontsize=7)
-        ax.set_xticks(xs + paper, [ln["backbone"] for ln in lines] + [f"[paper] {m[0]}" for m in markers],
-                      rotation=15, ha="right", fontsize=7.5)
-        ax.set_xlim(-0.6, len(xs + paper) - 0.4)
-        ax.margins(y=0.2)
-        ax.set_ylabel(ylabel)
-        ax.set_title(title)
+        draw_bars(ax, lines, markers, title, ylabel, top)
         fig.tight_layout()
         _save(fig, path)
 

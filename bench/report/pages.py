@@ -113,8 +113,10 @@ def _bars(stats, published, task, img_dir) -> str:
                         & (published["metric"] == first["metric"])]
         markers = [(r.backbone, float(r.value)) for r in pub.itertuples()]
         name = f"{slug(task)}-bars-{i}.svg"
+        unit = lb.metric_unit(column, first["metric"])
         charts.bar_chart(sub.to_dict("records"), markers, column, f"{first['metric']} "
-                         f"({_direction(first['higher_is_better'])})", img_dir / name)
+                         f"({_direction(first['higher_is_better'])})", img_dir / name,
+                         top=100.0 if unit == "%" else math.inf)
         out.append(img(f"img/{name}", f"{column}: mean per backbone with 95 % CI"))
     return f'<div class="grid">{"".join(out)}</div>' if out else "<p class=note>No ok rows.</p>"
 
