@@ -111,6 +111,16 @@ def slurm_jobs() -> Dict[str, Tuple[str, str]]:
     return jobs
 
 
+def job_state(job_id: str) -> Optional[str]:
+    """One job's state as Slurm still knows it, finished ones too (None where it has forgotten it)."""
+    try:
+        out = subprocess.run(["squeue", "--noheader", "--states=all", f"--jobs={job_id}", "--format=%T"],
+                             capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (out.stdout.split() or [None])[0] if out.returncode == 0 else None
+
+
 def _weights_ready(cells: List[Cell], args) -> Dict[str, str]:
     """Slurm: official weights not yet cached are downloaded here, before submitting (compute nodes are often
     offline); {backbone: error} for those that could not be."""
@@ -268,7 +278,7 @@ def run_slurm(cells: List[Cell], args) -> List[dict]:
     for plan, _ in waiting.values():
         print(f"  [{plan.state}] {plan.cell}: following it", flush=True)
     executor = make_executor(args) if todo else None
-    limit, seen, start = args.slurm_array_parallelism or max(1, len(todo)), {}, time.time()
+    limit, seen, missed, start = args.slurm_array_parallelism or max(1, len(todo)), {}, {}, time.time()
     try:
         while todo or waiting:
             while todo and len(waiting) < limit:
@@ -287,9 +297,17 @@ def run_slurm(cells: List[Cell], args) -> List[dict]:
                 continue
             for job_id, (plan, job) in list(waiting.items()):
                 state = active.get(job_id)
+                if state:
+                    missed.pop(job_id, None)
                 if state and seen.get(job_id) != state:
                     seen[job_id] = state
                     print(f"  [{state.lower()}] {plan.cell} (job {job_id})", flush=True)
+                if state is None and not (job is not None and job.paths.result_pickle.exists()):
+                    # between a requeue's COMPLETING and its PENDING a job can drop out of the default squeue:
+                    # it ended only when Slurm says so, twice in a row
+                    missed[job_id] = missed.get(job_id, 0) + 1
+                    if job_state(job_id) in ACTIVE or missed[job_id] < 2:
+                        continue
                 if state is None or (job is not None and job.paths.result_pickle.exists()):
                     del waiting[job_id]
                     outcomes.append(_finished(plan, job, job_id, args))
