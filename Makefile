@@ -15,11 +15,13 @@ demo: setup
 	.venv/bin/bench doctor
 	.venv/bin/bench demo
 
+# two workers, one per core; a test file stays on one worker (its module fixtures, e.g. the private Slurm, once)
 test: setup
-	.venv/bin/python -m pytest -q -p no:cacheprovider
+	.venv/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 test-all: setup
-	.venv/bin/python -m pytest -q -p no:cacheprovider -m ""
+	.venv/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile -m ""
 
 lock: setup
 	$(UV_COMPILE) -o requirements.lock
+	$(subst requirements.in,requirements-cuda-build.in -c requirements.lock,$(UV_COMPILE)) -o requirements-cuda-build.lock
