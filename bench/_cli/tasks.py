@@ -30,6 +30,8 @@ def tasks_cmd(args) -> int:
         arrow = "higher" if primary["higher_is_better"] else "lower"
         print(f"{d['name']} (v{d['version']}): primary metric {d['primary_metric']} ({arrow} is better)")
         print(f"  protocols: {', '.join(d['protocols'])} (default {d['default_protocol']})")
+        print("  metrics: " + ", ".join(f"{name} ({info['unit'] or 'no unit'}, {'↑' if info['higher_is_better'] else '↓'})"
+                                        for name, info in d["metrics"].items()))
         groups = {}
         for name, info in d["datasets"].items():
             groups.setdefault(", ".join(info["tags"]), []).append((name, info["description"]))
