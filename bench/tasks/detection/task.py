@@ -27,6 +27,7 @@ class DetectionTask(Task):
         from mmengine.config import Config
 
         import backbones.mm_bridge  # noqa: F401
+        import bench.tasks.detection.transforms  # noqa: F401  (PadKeepShape)
         import bench.tasks.shared.optim  # noqa: F401
         from bench.tasks.shared.pyramid import pyramid_levels
 
@@ -86,8 +87,9 @@ class DetectionTask(Task):
 def pad_to_square(pipeline, size) -> None:
     """Evaluation images padded to the fixed size a plain ViT was built for (batch augments pad training batches
     only), after their resize, as ViTDet's test pipeline does (projects/ViTDet/configs/lsj-100e_coco-instance.py:
-    Resize then Pad(size=(1024, 1024), pad_val 114)); predictions stay in the resized image's coordinates."""
-    if any(t["type"] == "Pad" for t in pipeline):
+    Resize then Pad(size=(1024, 1024), pad_val 114)); predictions stay in the resized image's coordinates, clipped to
+    the image, not its padding (PadKeepShape keeps `img_shape` unpadded, as training and detectron2's ViTDet do)."""
+    if any(t["type"] in ("Pad", "PadKeepShape") for t in pipeline):
         return
     at = next(i for i, t in enumerate(pipeline) if t["type"] == "Resize") + 1
-    pipeline.insert(at, dict(type="Pad", size=(size[1], size[0]), pad_val=dict(img=(114, 114, 114))))
+    pipeline.insert(at, dict(type="PadKeepShape", size=(size[1], size[0]), pad_val=dict(img=(114, 114, 114))))
