@@ -251,8 +251,9 @@ def _submit(executor, plan: Plan, args):
     return job
 
 
-def _finished(plan: Plan, job, job_id: str, args) -> dict:
-    """A job that left the queue: its run_cell outcome where it wrote one, else what the cell's row says."""
+def _finished(plan: Plan, job, job_id: str, args, state: Optional[str] = None) -> dict:
+    """A job that left the queue (in Slurm's final `state`, where it still knows it): its run_cell outcome where it
+    wrote one, else what the cell's row says."""
     if job is not None and job.paths.result_pickle.exists():
         try:
             return job.result()
@@ -262,8 +263,10 @@ def _finished(plan: Plan, job, job_id: str, args) -> dict:
     row = _read(_results(args), plan.task, plan.key)
     if row is not None and row.status == "ok":
         return _outcome(plan.cell, "done", [f"row {row.cell_key} (Slurm job {job_id})"])
-    return _outcome(plan.cell, "failed", [f"Slurm job {job_id} ended before the cell finished (cancelled, timed out "
-                                          "or lost); a rerun resumes it from its last checkpoint"])
+    how = f"ended {state.lower()}" if state else "ended (cancelled, timed out or lost)"
+    return _outcome(plan.cell, "failed", [f"Slurm job {job_id} {how} before the cell finished (its log: "
+                                          f"{job.paths.stderr if job is not None else _folder(args)}); a rerun "
+                                          "resumes it from its last checkpoint"])
 
 
 def run_slurm(cells: List[Cell], args) -> List[dict]:
@@ -278,7 +281,8 @@ def run_slurm(cells: List[Cell], args) -> List[dict]:
     for plan, _ in waiting.values():
         print(f"  [{plan.state}] {plan.cell}: following it", flush=True)
     executor = make_executor(args) if todo else None
-    limit, seen, missed, start = args.slurm_array_parallelism or max(1, len(todo)), {}, {}, time.time()
+    limit, seen, missed, ended = args.slurm_array_parallelism or max(1, len(todo)), {}, {}, {}
+    start = time.time()
     try:
         while todo or waiting:
             while todo and len(waiting) < limit:
@@ -306,11 +310,12 @@ def run_slurm(cells: List[Cell], args) -> List[dict]:
                     # between a requeue's COMPLETING and its PENDING a job can drop out of the default squeue:
                     # it ended only when Slurm says so, twice in a row
                     missed[job_id] = missed.get(job_id, 0) + 1
-                    if job_state(job_id) in ACTIVE or missed[job_id] < 2:
+                    ended[job_id] = job_state(job_id)
+                    if ended[job_id] in ACTIVE or missed[job_id] < 2:
                         continue
                 if state is None or (job is not None and job.paths.result_pickle.exists()):
                     del waiting[job_id]
-                    outcomes.append(_finished(plan, job, job_id, args))
+                    outcomes.append(_finished(plan, job, job_id, args, ended.get(job_id)))
                     print(f"  [{outcomes[-1]['state']}] {plan.cell} (job {job_id})", flush=True)
     except KeyboardInterrupt:
         print(f"sweep: stopped following; {len(waiting)} jobs go on in Slurm (squeue --me), {len(todo)} cells not "

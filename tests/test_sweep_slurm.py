@@ -136,11 +136,13 @@ def _running_with_checkpoint(results, after=None):
 
 
 def _skip_requeue_hold(job: str, env) -> bool:
-    """If `job` waits out Slurm's hold on requeued jobs (BeginTime, 2 minutes), start it now instead."""
+    """If `job` waits out Slurm's hold on requeued jobs (BeginTime, 2 minutes), start it in 3 seconds instead. Not at
+    once: slurmd revokes the killed run's job credential, and a relaunch of the same job id within that second is
+    refused ("Job credential revoked") and the job ends FAILED; the hold exists to avoid that."""
     info = _out(["scontrol", "--oneliner", "show", "job", job], env)
     if not re.search(r"JobState=PENDING Reason=BeginTime.*Restarts=[1-9]", info):
         return False
-    subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], env=env, capture_output=True)
+    subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now+3"], env=env, capture_output=True)
     return True
 
 
