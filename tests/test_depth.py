@@ -148,7 +148,8 @@ def test_learnability_beats_mean_depth(tmp_path, capsys):
         gt = cv2.imread(d, -1) / 1000.0
         valid = (gt > 1e-3) & (gt < 10)
         baseline.append(np.sqrt(((gt[valid] - mean) ** 2).mean()))
-    # measured (2-core CPU): RMSE 0.63 / 1.28 / 0.69 for seeds 0 / 1 / 2 against 1.78 for the training mean depth
+    # measured (2-core CPU, toy protocol with crops + flip/sliding test): RMSE 0.60 / 1.33 / 0.64 for seeds 0 / 1 / 2
+    # against 1.78 for the training mean depth
     assert row["metrics"]["rmse"] < 0.85 * np.mean(baseline), (row["metrics"]["rmse"], np.mean(baseline))
 
 

@@ -216,18 +216,10 @@ def test_fixtures_are_real_non_square_images():
     assert (425, 640) in sizes and (333, 500) in sizes
 
 
-# Known crash (reported, not worked around): depth's toy protocol (task_configs/depth/toy_nyu.py) builds the backbone
-# for 96x128 and trains and tests on whole images (no crop, test mode 'whole'), so any image of another size, a real
-# 640x480 NYU frame included, stops in the backbone: "Input height (480) doesn't match model (96)". Proposed fix in
-# that config: RandomCrop(crop_size=(96, 128)) in the training pipeline, test_cfg mode 'slide_flip' with crop_size
-# (96, 128) (mmseg 1.2.2's DepthEstimator runs 'slide' and then 'whole' again). strict: remove this when fixed.
-DEPTH_TOY_FIXED_SIZE = pytest.mark.xfail(raises=AssertionError, strict=True,
-                                         reason="depth toy protocol accepts only 96x128 images")
-PARAMS = [pytest.param(cell, marks=DEPTH_TOY_FIXED_SIZE) if cell == "depth-nyu" else cell for cell in CELLS]
 
 
 @pytest.mark.parametrize("backbone", BACKBONES)
-@pytest.mark.parametrize("cell", PARAMS)
+@pytest.mark.parametrize("cell", CELLS)
 def test_every_task_runs_on_real_images(cell, backbone, roots, tmp_path, capsys):
     task, dataset, _, options = CELLS[cell]
     root, n_eval = roots[cell]
