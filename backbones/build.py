@@ -75,19 +75,23 @@ def build_backbone(name: str, weights: Optional[str] = None, img_size: Optional[
                    window_size: Union[None, int, Sequence[int]] = None, out_indices: Optional[Sequence[int]] = None,
                    drop_path_rate: float = 0.0, frozen_stages: int = -1, allow_missing: bool = False,
                    reinit_last_layers: int = 0, dynamic_img_size: bool = False,
-                   weights_sha256: Optional[str] = None, out_norms: bool = False) -> FeatureBackbone:
+                   weights_sha256: Optional[str] = None, out_norms: bool = False,
+                   drop_last_layers: int = 0) -> FeatureBackbone:
     """Build a registered backbone. `weights`: None (random init), a checkpoint path, or "auto" (official URL,
     cached, sha256-checked). The result's `load_audit` says what arrived; a failing audit raises BenchError.
-    `reinit_last_layers=k` re-initialises the last k blocks after loading (the seed paper's ablation)."""
+    `reinit_last_layers=k` re-initialises the last k blocks after loading, `drop_last_layers=k` removes them (the
+    two readings of the seed paper's diversity ablation)."""
     spec = get_spec(name)
     model = build_model(spec, img_size, window_size, drop_path_rate, dynamic_img_size)
     backbone = FeatureBackbone(model, spec, out_indices=out_indices, frozen_stages=frozen_stages,
                                out_norms=out_norms)
     if weights is not None:
         load_weights(backbone, weights, allow_missing=allow_missing, sha256=weights_sha256)
-    if reinit_last_layers:
-        try:
+    try:
+        if reinit_last_layers:
             backbone.reinit_last_layers(reinit_last_layers)
-        except ValueError as exc:
-            raise BenchError(str(exc)) from None
+        if drop_last_layers:
+            backbone.drop_last_layers(drop_last_layers)
+    except ValueError as exc:
+        raise BenchError(str(exc)) from None
     return backbone

@@ -86,6 +86,31 @@ class FeatureBackbone(nn.Module):
             raise ValueError(f"--reinit-last-layers {k}: {self.spec.name} has {len(blocks)} blocks")
         reinit_blocks(blocks[-k:])
 
+    def drop_last_layers(self, k: int):
+        """Remove the last k transformer blocks, so the backbone ends k blocks earlier (the other reading of the
+        seed paper's diversity ablation, beside reinit_last_layers). A plain ViT / BEiT keeps its first n - k blocks
+        and its outputs come from the new last one (its final norm still applies); a Swin drops blocks of its last
+        stage only (at least one stays), so its pyramid keeps every level."""
+        model = self.model
+        if hasattr(model, "blocks"):
+            n = len(model.blocks)
+            if not 0 < k < n:
+                raise ValueError(f"--drop-last-layers {k}: {self.spec.name} has {n} blocks; pass 1 to {n - 1}")
+            model.blocks = model.blocks[:n - k]
+            model.feature_info = model.feature_info[:n - k]
+            self.out_indices = tuple(sorted({min(i, n - k - 1) for i in self.out_indices}))
+            self.num_levels = n - k
+        elif hasattr(model, "layers"):
+            stage = model.layers[-1]
+            n = len(stage.blocks)
+            if not 0 < k < n:
+                allowed = f"pass 1 to {n - 1}" if n > 1 else "none can go"
+                raise ValueError(f"--drop-last-layers {k}: {self.spec.name}'s last stage has {n} block(s), and a "
+                                 f"Swin drops blocks of its last stage only (its pyramid keeps every level): {allowed}")
+            stage.blocks = stage.blocks[:n - k]
+        else:
+            raise ValueError(f"--drop-last-layers: {self.spec.name} has no transformer blocks")
+
     def _frozen_modules(self):
         if self.frozen_stages < 0:
             return []

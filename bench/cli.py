@@ -3,6 +3,7 @@ own parser (`register(subparsers)`) and its handler, importing heavy code only w
 import argparse
 import importlib
 import sys
+import warnings
 
 from backbones.core.errors import BenchError
 from bench import __version__
@@ -34,6 +35,8 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(argv) if argv is not None else sys.argv[1:]  # for relaunching (bench run --gpus N)
+    # mmengine 0.10 imports pkg_resources, which the locked setuptools marks deprecated on every start: not ours
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
     try:
         if args.include:
             from backbones.core.registry import include_file

@@ -105,7 +105,7 @@ def demo_cmd(args) -> int:
     if not mim.exists():
         _bench("pretrain", "simmim", "--arch", "demo-simmim", "--images", data / "mim_images", "--img-size", 64,
                "--mask-patch", 16, "--epochs", p["mim_epochs"], "--batch-size", 32, "--workers", 0, "--out", mim,
-               "--preview", out / "simmim_preview.png", "--quiet", "--device", "cpu")
+               "--preview", out / "simmim_preview.png", "--device", "cpu")
     print(f"    {n} images; preview: {out / 'simmim_preview.png'}")
 
     progress("supervised counterpart: the same tiny Swin trained on coarse toy labels (aircraft families)")

@@ -110,7 +110,8 @@ def command(cell: Cell, args, oom_halvings: int = 0) -> List[str]:
 
     includes = [f"--include={path}" for path in getattr(args, "include", None) or ()]
     return [sys.executable, "-m", "bench.cli", *includes, "run", *to_argv(cell_spec(cell, args, oom_halvings)),
-            "--results", str(args.results or paths.results_dir())]
+            "--results", str(args.results or paths.results_dir()), *(["--verbose"] if getattr(args, "verbose", False)
+                                                                     else [])]
 
 
 def _signal_group(proc, signum) -> None:

@@ -118,3 +118,107 @@ def test_reinit_last_layers(tmp_path, toy_cub, capsys):
                  "--img-size", "64", "64", "--device", "cpu", "--results", str(results)]) == 0
     row = json.loads(next((results / "classification").glob("*.json")).read_text())
     assert row["extra"]["reinit_last_layers"] == 1 and row["config"]["model"]["backbone"]["reinit_last_layers"] == 1
+
+
+def test_unbiased_hsic_is_song_et_al_u_statistic():
+    """Song et al. (JMLR'12): HSIC_1 is the U-statistic with kernel h(i,j,q,r) = 1/24 sum over the orderings
+    (t,u,v,w) of k_tu l_tu + k_tu l_vw - 2 k_tu l_tv, averaged over every 4 distinct samples."""
+    import itertools
+
+    from bench.analysis import unbiased_hsic
+
+    torch.manual_seed(0)
+    x, y = torch.randn(7, 3, dtype=torch.float64), torch.randn(7, 5, dtype=torch.float64)
+    k, l = x @ x.T, y @ y.T
+    total = 0.0
+    quads = list(itertools.combinations(range(7), 4))
+    for quad in quads:
+        h = sum(k[t, u] * l[t, u] + k[t, u] * l[v, w] - 2 * k[t, u] * l[t, v]
+                for t, u, v, w in itertools.permutations(quad)) / 24
+        total += float(h)
+    assert float(unbiased_hsic(k, l)) == pytest.approx(total / len(quads), rel=1e-9)
+
+
+def test_minibatch_cka_properties():
+    from bench.analysis import MinibatchCKAStats
+
+    torch.manual_seed(0)
+    q = torch.linalg.qr(torch.randn(16, 16))[0]
+    stats, independent = MinibatchCKAStats(), MinibatchCKAStats()
+    for _ in range(20):
+        x, y = torch.randn(8, 16), torch.randn(8, 16)
+        stats.update([x, x @ q * 3.7, x + 0.5 * y])
+        independent.update([x, y])
+    cka = stats.matrix()
+    assert cka[0][0] == pytest.approx(1.0) and cka[0][1] == pytest.approx(1.0)  # rotation and scale invariant
+    assert 0.5 < cka[0][2] < 1.0
+    # unbiased: independent features give about 0 (the biased estimator on 8 samples of 16 dims gives about 0.7)
+    assert abs(independent.matrix()[0][1]) < 0.1 and linear_cka(torch.randn(8, 16), torch.randn(8, 16)) > 0.4
+    small = MinibatchCKAStats()
+    small.update([torch.randn(3, 4), torch.randn(3, 4)])
+    assert small.batches == 0  # fewer than 4 images: no unbiased estimate, left out
+
+
+def test_class_token_drop_or_renormalise():
+    """Each patch query puts half its attention on the class token and half on the patch one step right (16 px):
+    dropped as it is, the class token's half counts as no distance (8 px); renormalised, the distance is 16 px."""
+    from bench.analysis import AttentionStats, AttnSite
+
+    n = 4  # a 2 x 2 grid; token 0 is the class token
+    attn = torch.zeros(1, 1, n + 1, n + 1)
+    attn[..., :, 0] = 0.5
+    for i, j in ((0, 1), (1, 0), (2, 3), (3, 2)):
+        attn[..., 1 + i, 1 + j] = 0.5
+    site = AttnSite(0, None, "global", (2, 2), 1, 16.0)
+    for mode, expected in (("drop", 8.0), ("renormalise", 16.0)):
+        stats = AttentionStats([site])
+        stats.update(site, attn, want_distance=True, want_kl=False, cls_token=mode)
+        assert stats.attention_distance() == [[pytest.approx(expected)]]
+
+
+def test_analyze_cli_options(tmp_path, capsys):
+    out = tmp_path / "an"
+    common = ["analyze", "--backbone", "timm:vit_tiny_patch16_224", "--toy", "--n-images", "4", "--img-size", "32",
+              "32", "--out", str(out)]
+    assert main(common + ["--batch-size", "4", "--cls-token", "renormalise", "--cka", "tokens"]) == 0
+    tokens = json.loads((out / "analysis.json").read_text())["timm:vit_tiny_patch16_224"]
+    assert tokens["cls_token"] == "renormalise" and tokens["cka_estimator"] == "tokens"
+    assert main(common + ["--batch-size", "4"]) == 0
+    default = json.loads((out / "analysis.json").read_text())["timm:vit_tiny_patch16_224"]
+    assert default["cls_token"] == "drop" and default["cka_estimator"] == "minibatch" and default["cka_images"] == 4
+    assert default["attention_distance"] != tokens["attention_distance"] and default["cka"] != tokens["cka"]
+    capsys.readouterr()
+    assert main(common + ["--batch-size", "2"]) == 2
+    assert "--cka minibatch needs at least 4 images per batch" in capsys.readouterr().err
+
+
+def test_drop_last_layers(tmp_path, toy_cub, capsys):
+    """The other reading of the diversity ablation: the last K blocks removed, not re-initialised."""
+    from backbones import BenchError, build_backbone
+
+    vit = build_backbone("timm:vit_tiny_patch16_224", img_size=(64, 64), drop_last_layers=3)
+    assert len(vit.model.blocks) == 9 and vit.out_indices == (8,)
+    full = build_backbone("timm:vit_tiny_patch16_224", img_size=(64, 64))
+    vit.load_state_dict({k: v for k, v in full.state_dict().items() if not any(f"blocks.{i}." in k
+                                                                               for i in (9, 10, 11))})
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():  # the truncated model's output is the full model's block 8, normalised
+        inner = full.model.forward_intermediates(x, indices=[8], norm=True, intermediates_only=True)[0]
+        assert torch.allclose(vit.eval()(x)[0], inner, atol=1e-5)
+    swin = build_backbone("timm:swin_tiny_patch4_window7_224", drop_last_layers=1)  # depths 2, 2, 6, 2
+    assert [len(stage.blocks) for stage in swin.model.layers] == [2, 2, 6, 1] and swin.out_indices == (0, 1, 2, 3)
+    with pytest.raises(BenchError, match="last stage has 1 block"):
+        build_backbone("demo-simmim", drop_last_layers=1)
+    results = tmp_path / "r"
+    common = ["run", "--backbone", "timm:vit_tiny_patch16_224", "--task", "fgvc", "--dataset", "cub",
+              "--protocol", "linear",
+              "--data-root", str(toy_cub), "--epochs", "2", "--img-size", "64", "64", "--device", "cpu",
+              "--results", str(results)]
+    assert main(common + ["--drop-last-layers", "1"]) == 0 and main(common + ["--reinit-last-layers", "1"]) == 0
+    rows = [json.loads(p.read_text()) for p in (results / "classification").glob("*.json")]
+    assert len(rows) == 2 and len({r["cell_id"] for r in rows}) == 2  # two experiments, two cells
+    dropped = next(r for r in rows if r["extra"]["drop_last_layers"] == 1)
+    assert dropped["cell"]["drop_last_layers"] == 1 and dropped["config"]["model"]["backbone"]["drop_last_layers"] == 1
+    capsys.readouterr()
+    assert main(common + ["--drop-last-layers", "-1"]) == 2
+    assert "--drop-last-layers -1: pass 0 or more" in capsys.readouterr().err

@@ -68,7 +68,7 @@ def test_pretrain_cli_learns_resumes_and_previews(toy_cub, tmp_path, capsys):
     out = tmp_path / "mim.pth"
     images = sorted((toy_cub / "images").iterdir())[0]  # one class folder: 50 images
     args = ["pretrain", "simmim", "--arch", "demo-simmim", "--images", str(images), "--img-size", "64",
-            "--mask-patch", "16", "--batch-size", "16", "--workers", "0", "--out", str(out), "--quiet"]
+            "--mask-patch", "16", "--batch-size", "16", "--workers", "0", "--out", str(out)]
     assert main(args + ["--epochs", "12", "--preview", str(tmp_path / "p.png")]) == 0
     text = capsys.readouterr().out
     first, last = map(float, re.search(r"first ([\d.]+) -> last ([\d.]+)", text).groups())

@@ -76,7 +76,7 @@ def test_stopped_or_killed_sweep_takes_its_cell_down_and_rerun_resumes(data_dir,
     sweep = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     # progress arrives while the cell runs, each line prefixed by the cell
     for line in sweep.stdout:
-        if "Saving checkpoint at 1 epochs" in line:
+        if "train:" in line and "iterations  epoch" in line:  # the child's progress display
             break
     else:
         pytest.fail("the sweep streamed no training progress")

@@ -27,6 +27,14 @@ def register(sub):
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--img-size", type=int, nargs=2, metavar=("H", "W"), help="default: the backbone's native size")
     p.add_argument("--metrics", default=",".join(METRICS))
+    p.add_argument("--cls-token", choices=("drop", "renormalise"), default="drop",
+                   help="attention distance of a ViT's patch queries: drop the class token's rows and columns as they "
+                        "are (default, as the reference implementation of ViT's mean attention distance) or "
+                        "renormalise each patch row over the patches (bench.analysis module docstring)")
+    p.add_argument("--cka", choices=("minibatch", "tokens"), default="minibatch",
+                   help="minibatch linear CKA over images (default; Nguyen et al. 2021, as Raghu et al. 2021 whose "
+                        "heatmaps the paper follows; needs --batch-size >= 4) or exact linear CKA with every token "
+                        "as a sample")
     p.add_argument("--out", default="analysis", help="output folder (JSON, CSV, PNG)")
     p.set_defaults(handler=analyze_cmd)
 
@@ -86,7 +94,7 @@ def _dots_plot(results, key, mean_key, ylabel, path):
     plt.close(fig)
 
 
-def _cka_plot(name, matrix, path):
+def _cka_plot(name, matrix, estimator, path):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -94,7 +102,7 @@ def _cka_plot(name, matrix, path):
 
     fig, ax = plt.subplots(figsize=(4.5, 4))
     im = ax.imshow(np.array(matrix), vmin=0, vmax=1, cmap="magma", origin="lower")
-    ax.set_title(f"linear CKA: {name}", fontsize=9)
+    ax.set_title(f"linear CKA ({estimator}): {name}", fontsize=9)
     ax.set_xlabel("layer")
     ax.set_ylabel("layer")
     fig.colorbar(im)
@@ -119,6 +127,9 @@ def analyze_cmd(args) -> int:
         raise BenchError(f"unknown metric(s) {', '.join(bad)}; choose from {', '.join(METRICS)}")
     if not args.toy and not args.images:
         raise BenchError("pass --images DIR (a folder of images) or --toy")
+    if "cka" in metrics and args.cka == "minibatch" and min(args.batch_size, args.n_images) < 4:
+        raise BenchError(f"--cka minibatch needs at least 4 images per batch (--batch-size {args.batch_size}, "
+                         f"--n-images {args.n_images}); pass 4 or more, or --cka tokens")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results = {}
@@ -128,7 +139,8 @@ def analyze_cmd(args) -> int:
         backbone = build_backbone(name, weights=w or None, img_size=size)
         images = _images(args, size, args.n_images)
         try:
-            results[name] = analyze(backbone.model, _batches(images, spec, args.batch_size), metrics)
+            results[name] = analyze(backbone.model, _batches(images, spec, args.batch_size), metrics,
+                                    cls_token=args.cls_token, cka_estimator=args.cka)
         except ValueError as exc:
             raise BenchError(f"{name}: {exc}; analysis supports ViT / BEiT / Swin / SwinV2 backbones") from None
         results[name].update(weights=w or None, img_size=list(size))
@@ -149,6 +161,6 @@ def analyze_cmd(args) -> int:
                    out / "head_diversity.png")
     if "cka" in metrics:
         for name, r in results.items():
-            _cka_plot(name, r["cka"], out / f"cka_{name.replace(':', '_')}.png")
+            _cka_plot(name, r["cka"], r["cka_estimator"], out / f"cka_{name.replace(':', '_')}.png")
     print(f"wrote {out}/analysis.json, analysis.csv and plots")
     return 0

@@ -31,7 +31,8 @@ def register(sub):
     q.add_argument("--work-dir", help="checkpoints for resuming (default: <out>.work)")
     q.add_argument("--fresh", action="store_true", help="ignore checkpoints in the work dir")
     q.add_argument("--preview", metavar="FILE.png", help="write input | mask | reconstruction for a few images")
-    q.add_argument("--quiet", action="store_true", help="only warnings from the training loop")
+    q.add_argument("--verbose", action="store_true",
+                   help="show mmengine's log instead of the progress display (both always in the work dir)")
     q.set_defaults(handler=pretrain_cmd)
 
 
@@ -58,7 +59,8 @@ def build_config(args, work_dir: Path):
 
     import torch
 
-    import bench.run.hooks  # noqa: F401
+    import bench.run.hooks  # noqa: F401  (ThroughputHook)
+    import bench.run.progress  # noqa: F401  (ProgressHook)
     from backbones.build import build_model
     from backbones.registry import get_spec
     from bench.simmim import ARCHS
@@ -91,8 +93,7 @@ def build_config(args, work_dir: Path):
         cfg.train_dataloader.persistent_workers = args.workers > 0
     cfg.work_dir = str(work_dir)
     cfg.randomness = dict(seed=args.seed)
-    if args.quiet:
-        cfg.log_level = "WARNING"
+    cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [dict(type="ProgressHook")]
     return cfg
 
 
@@ -100,10 +101,9 @@ def pretrain_cmd(args) -> int:
     """Run SimMIM pre-training (resuming from the work dir unless --fresh) and save it in the official layout."""
     if args.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""
-    from mmengine.runner import Runner
-
-    from bench.run.hooks import ThroughputHook
     from bench.run.execute import trusted_own_checkpoints
+    from bench.run.hooks import ThroughputHook
+    from bench.run.progress import BenchRunner, captured_output, set_verbose
     from bench.simmim import save_official, save_preview
 
     out = Path(args.out)
@@ -112,13 +112,15 @@ def pretrain_cmd(args) -> int:
     if args.epochs is not None and args.epochs < 1:
         raise BenchError(f"--epochs {args.epochs}: pass 1 or more")
     work_dir = Path(args.work_dir or str(out) + ".work").resolve()
+    if args.verbose:
+        set_verbose(True)
     cfg = build_config(args, work_dir)
     resumed = (work_dir / "last_checkpoint").exists() and not args.fresh
     cfg.resume = resumed
-    runner = Runner.from_cfg(cfg)
     if resumed:
         print(f"resuming SimMIM pre-training from {(work_dir / 'last_checkpoint').read_text().strip()}")
-    with trusted_own_checkpoints(work_dir):
+    with captured_output(work_dir), trusted_own_checkpoints(work_dir):
+        runner = BenchRunner.from_cfg(cfg)
         runner.train()
     model = runner.model
     save_official(model, out)

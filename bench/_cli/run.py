@@ -16,6 +16,9 @@ def register(sub):
     p.add_argument("--results", help="results directory (default: ~/.cache/transfer-bench/results)")
     p.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
     p.add_argument("--dry-run", action="store_true", help="resolve everything, print the plan, train nothing")
+    p.add_argument("--verbose", action="store_true",
+                   help="show mmengine's log (config and environment dumps, per-interval metrics) and what libraries "
+                        "print, instead of the progress display; both are always in the work dir")
     p.set_defaults(handler=run_cmd)
 
 
@@ -28,6 +31,10 @@ def run_cmd(args) -> int:
     from bench.tasks import get_task
     from bench.tasks.base import read_once
 
+    if args.verbose:
+        from bench.run.progress import set_verbose
+
+        set_verbose(True)
     spec = from_args(args)
     results = store.results_dir(args.results)
     with read_once():

@@ -22,6 +22,8 @@ def register(sub):
                         "cache)")
     add_arguments(p, sweep=True)
     p.add_argument("--results", help="results directory (default: ~/.cache/transfer-bench/results)")
+    p.add_argument("--verbose", action="store_true",
+                   help="show each cell's mmengine log and library output instead of its progress display")
     p.add_argument("--max-parallel", type=int, default=1, help="cells run at once (local launcher)")
     p.add_argument("--max-oom-retries", type=int, default=3, help="batch halvings after out-of-memory crashes")
     p.add_argument("--launcher", choices=("local", "slurm"), default="local")

@@ -41,6 +41,7 @@ def command_line(row, results: Path):
                    epochs=cell.get("epochs"), img_size=tuple(img_size) if img_size else None,
                    batch_size=cell.get("batch_size"), seed=row.seed,
                    reinit_last_layers=cell.get("reinit_last_layers") or 0,
+                   drop_last_layers=cell.get("drop_last_layers") or 0,
                    gpu_pipeline=bool(cell.get("gpu_pipeline")), eval_only=bool(cell.get("eval_only")),
                    compile=bool(extra.get("compiled")), gpus=int(extra.get("processes") or 1),
                    device=(row.env or {}).get("device", "").split(":")[0] or None)

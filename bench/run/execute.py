@@ -83,7 +83,7 @@ def _load_finetuned(runner, checkpoint):
 def _attempt(resolved: ResolvedRun, cfg):
     """One attempt: Runner, train (or load the fine-tuned model), evaluate. Returns (runner, TaskResult,
     resumed_from, model preparation)."""
-    from mmengine.runner import Runner
+    from bench.run.progress import BenchRunner
 
     spec = resolved.spec
     last = resolved.work_dir / "last_checkpoint"
@@ -91,7 +91,7 @@ def _attempt(resolved: ResolvedRun, cfg):
     if not spec.eval_only and not spec.fresh and last.exists():
         resumed_from = last.read_text().strip()
         cfg.resume = True
-    runner = Runner.from_cfg(cfg)
+    runner = BenchRunner.from_cfg(cfg)
     prep = prepare_model(unwrap(runner.model), cfg, spec.compile)
     if spec.eval_only:
         _load_finetuned(runner, spec.checkpoint)
@@ -148,6 +148,7 @@ def write_row(results_dir: Path, row: ResultRow):
 def execute(resolved: ResolvedRun, results_dir: Path) -> ResultRow:
     """Train and evaluate `resolved`, writing its row (module docstring)."""
     from bench.run.hooks import ThroughputHook
+    from bench.run.progress import captured_output
 
     base_batch = resolved.cfg.train_dataloader.batch_size if resolved.cfg.get("train_dataloader") else None
     halvings, oom_batches, start = resolved.spec.oom_halvings, [], time.time()
@@ -158,7 +159,8 @@ def execute(resolved: ResolvedRun, results_dir: Path) -> ResultRow:
         if base_batch:
             cfg.train_dataloader.batch_size = max(1, base_batch >> halvings)
         try:
-            runner, result, resumed_from, prep = _attempt(resolved, cfg)
+            with captured_output(resolved.work_dir):
+                runner, result, resumed_from, prep = _attempt(resolved, cfg)
             break
         except BaseException as exc:
             batch = cfg.train_dataloader.batch_size if base_batch else 1
@@ -201,7 +203,8 @@ def execute(resolved: ResolvedRun, results_dir: Path) -> ResultRow:
         extra={"losses": hook.losses, "eval_only": resolved.spec.eval_only, "checkpoint": resolved.spec.checkpoint,
                "resumed_from": resumed_from, "attempts": attempts, "oom_batch_sizes": oom_batches,
                "oom_halvings": halvings,
-               "reinit_last_layers": resolved.spec.reinit_last_layers, "n_eval": result.n_eval,
+               "reinit_last_layers": resolved.spec.reinit_last_layers,
+               "drop_last_layers": resolved.spec.drop_last_layers, "n_eval": result.n_eval,
                "train_batch_size": (cfg.train_dataloader.batch_size * resolved.world_size) if base_batch else None,
                "processes": resolved.world_size, **prep, **result.extra})
     write_row(results_dir, row)

@@ -92,8 +92,10 @@ def _validate(spec: RunSpec) -> None:
         raise BenchError(f"--img-size {spec.img_size[0]} {spec.img_size[1]}: each side must be at least 32 pixels")
     if spec.gpus < 1:
         raise BenchError(f"--gpus {spec.gpus}: pass 1 or more")
-    if spec.reinit_last_layers < 0:
-        raise BenchError(f"--reinit-last-layers {spec.reinit_last_layers}: pass 0 or more")
+    for flag, value in (("--reinit-last-layers", spec.reinit_last_layers), ("--drop-last-layers",
+                                                                            spec.drop_last_layers)):
+        if value < 0:
+            raise BenchError(f"{flag} {value}: pass 0 or more")
     if spec.eval_only and not spec.checkpoint:
         raise BenchError("--eval-only needs --checkpoint PATH (a fine-tuned model from `bench run`)")
     if spec.checkpoint and not spec.eval_only:
@@ -166,7 +168,9 @@ def resolve_run(task, spec: RunSpec) -> ResolvedRun:
             "reinit_last_layers": spec.reinit_last_layers, "gpu_pipeline": spec.gpu_pipeline,
             "train_mix": sorted(spec.train_mix), "eval_only": spec.eval_only,
             "checkpoint_sha256": inputs.get("checkpoint"),
-            "bbox_file_sha256": inputs.get("bbox_file")}
+            "bbox_file_sha256": inputs.get("bbox_file"),
+            # added later: in the cell only when used, so the keys of cells without it stay as they were
+            **({"drop_last_layers": spec.drop_last_layers} if spec.drop_last_layers else {})}
     key = _digest([cell, int(spec.seed)])
     work_dir = Path(spec.work_dir or paths.work_root() / task.name / key).resolve()
     device = _device(spec)
@@ -237,21 +241,24 @@ def scale_lr(cfg, backbone) -> None:
 
 
 def finish_config(cfg, spec: RunSpec, backbone, work_dir: Path, device: str, world_size: int) -> None:
-    """What every task's config gets: the run's overrides, work dir, seed, the throughput hook, workers capped at
-    the machine's cores, the CUDA fast path, the per-process batch of a multi-process run."""
+    """What every task's config gets: the run's overrides, work dir, seed, the throughput and progress hooks, workers
+    capped at the machine's cores, the CUDA fast path, the per-process batch of a multi-process run."""
     import bench.run.hooks  # noqa: F401  (registers ThroughputHook)
+    import bench.run.progress  # noqa: F401  (registers ProgressHook)
     from bench.run.distributed import configure
     from bench.run.fast_path import cuda_fast_path
 
     if spec.reinit_last_layers:
         cfg.model.backbone.reinit_last_layers = spec.reinit_last_layers
+    if spec.drop_last_layers:
+        cfg.model.backbone.drop_last_layers = spec.drop_last_layers
     apply_family_settings(cfg, backbone)
     scale_lr(cfg, backbone)
     if spec.cfg_options:
         cfg.merge_from_dict(spec.cfg_options)
     cfg.work_dir = str(work_dir)
     cfg.randomness = dict(seed=spec.seed, deterministic=False)
-    cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [dict(type="ThroughputHook")]
+    cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [dict(type="ThroughputHook"), dict(type="ProgressHook")]
     for loader in (cfg.get("train_dataloader"), cfg.get("test_dataloader")):
         if loader and loader.get("num_workers", 0) > (os.cpu_count() or 1):
             loader.num_workers = os.cpu_count() or 1

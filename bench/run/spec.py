@@ -74,6 +74,9 @@ class RunSpec:
     checkpoint: Optional[str] = option(help="fine-tuned model checkpoint for --eval-only")
     reinit_last_layers: int = option(0, type=int, metavar="K", sweep=True,
                                      help="re-initialise the backbone's last K blocks before fine-tuning")
+    drop_last_layers: int = option(0, type=int, metavar="K", sweep=True,
+                                   help="remove the backbone's last K blocks before fine-tuning (a Swin: of its last "
+                                        "stage)")
     compile: bool = option(False, action="store_true", sweep=True,
                            help="torch.compile the backbone (speed only; same cell)")
     gpu_pipeline: bool = option(False, action="store_true", sweep=True,

@@ -28,15 +28,20 @@ def cache_key(backbone: str, weights_sha256, img_size, fingerprint: str) -> str:
 
 
 @torch.no_grad()
-def extract(backbone, dataset, preprocessor, batch_size=64, device="cpu"):
+def extract(backbone, dataset, preprocessor, batch_size=64, device="cpu", name="features"):
     """Global-average-pooled last-stage features and labels of `dataset`, computed on `device`."""
+    from bench.run.progress import Phase
+
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=False, collate_fn=collate)
     feats, labels = [], []
     backbone.eval().to(device)
+    shown = Phase(name, len(dataset), unit="images")
     for batch in loader:
         x = preprocessor(batch, training=False)["inputs"].to(device)
         feats.append(backbone(x)[-1].mean(dim=(2, 3)).float().cpu())
         labels.append(batch["data_samples"]["gt_label"])
+        shown.update(shown.done + len(x))
+    shown.close()
     return torch.cat(feats), torch.cat(labels)
 
 
@@ -115,7 +120,8 @@ class LinearProbeLoop(BaseLoop):
             out = {}
             for part, loader in (("train", cfg.train_dataloader), ("test", cfg.test_dataloader)):
                 out[f"{part}_x"], out[f"{part}_y"] = extract(model.backbone, DATASETS.build(loader.dataset),
-                                                             model.data_preprocessor, device=device)
+                                                             model.data_preprocessor, device=device,
+                                                             name=f"features ({part})")
             return out
 
         self.runner.call_hook("before_train")

@@ -8,6 +8,7 @@ from mmengine.runner import Runner, TestLoop
 from mmseg.registry import MODELS
 
 from bench.run.distributed import unwrap
+from bench.run.progress import Phase
 
 
 @LOOPS.register_module()
@@ -23,8 +24,11 @@ class MultiScaleFlipTestLoop(TestLoop):
         tta = MODELS.build(dict(type="SegTTAModel", module=unwrap(self.runner.model))).eval()
         evaluator = Evaluator(dict(type="IoUMetric", iou_metrics=["mIoU"]))
         evaluator.dataset_meta = loader.dataset.metainfo
+        shown = Phase("evaluate (multi-scale + flip)", len(loader))
         with torch.no_grad():
-            for batch in loader:
+            for i, batch in enumerate(loader):
                 evaluator.process(tta.test_step(batch), batch)
+                shown.update(i + 1)
+        shown.close()
         tta_metrics = evaluator.evaluate(len(loader.dataset))
         return {**metrics, **{f"{k}_msflip": v for k, v in tta_metrics.items()}}

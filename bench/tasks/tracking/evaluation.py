@@ -105,6 +105,7 @@ class TrackingMetric(BaseMetric):
         self.results.extend(data_samples)
 
     def compute_metrics(self, results) -> dict:
+        from bench.run.progress import say
         from bench.tasks.tracking.metrics import seq_metrics, static_baseline
 
         results = sorted(results, key=lambda r: r["sequence"].name)
@@ -114,8 +115,8 @@ class TrackingMetric(BaseMetric):
         self.summary = {"eval_sequences": len(seqs), "submission": str(archive), "server_only": not self.public}
         metrics = {"fps": float(np.mean([1 / t for t in times])) if times else 0.0}
         if not self.public:
-            print(f"{self.name}: ground truth is held by the evaluation server; upload {archive} at "
-                  f"{SERVERS[self.benchmark]}")
+            say(f"{self.name}: ground truth is held by the evaluation server; upload {archive} at "
+                f"{SERVERS[self.benchmark]}")
             return metrics
         metrics.update(seq_metrics(self.benchmark, [r["boxes"] for r in results], seqs))
         self.summary["static_baseline"] = seq_metrics(self.benchmark, static_baseline([s.boxes for s in seqs]),
