@@ -110,7 +110,10 @@ def test_full_config_one_step(protocol, size, toy_det, tmp_path):
 @pytest.mark.slow
 def test_learnability(tmp_path, capsys):
     """8 epochs on 64 toy images lift bbox mAP clearly above the untrained detector (about 7 min on 2 cores, so
-    `make test-all`, not the default suite; measured: 11.2 bbox mAP, 29 AP50, vs 0.0 untrained)."""
+    `make test-all`, not the default suite). Measured (2-core CPU), bbox mAP / AP50 against 0.0 untrained: seed 0
+    11.2 / 29, seed 1 1.9 / 8.2, seed 2 2.6 / 11.8; seeds 1 and 2 also with 12 epochs (1.0 / 4.2, 0.7 / 3.2), batch 2
+    (0.5 / 3.9, 1.7 / 5.9) and LR 3e-4 (1.1 / 3.3, 0.8 / 5.5). So this toy detector learns reliably on seed 0 only,
+    and the threshold below holds for seed 0 alone: a known gap (issue #19), not a seed-robust learnability check."""
     from bench.tasks.detection.toy import write_toy_detection
 
     root = tmp_path / "coco"
