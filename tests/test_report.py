@@ -87,7 +87,7 @@ def site(tmp_path_factory):
     _fabricate(results)
     ref.mkdir()
     (ref / "paper.csv").write_text(REFERENCE)
-    assert _bench("analyze", "--backbone", "demo-random", "--toy", "--n-images", 2, "--out", root / "analysis")[0] == 0
+    assert _bench("analyze", "--backbone", "demo-random", "--toy", "--n-images", 4, "--out", root / "analysis")[0] == 0
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(lb, "REFERENCE_DIR", ref)
         code, out, err = _bench("report", "--results", results, "--out", root / "site", "--analysis",
