@@ -1,10 +1,12 @@
 """mmengine hooks that feed the result row: end-to-end training throughput and per-iteration loss series."""
 import copy
+import math
 import time
 
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
+from backbones.core.errors import BenchError
 from bench.run.distributed import all_mean, world_size
 
 
@@ -18,7 +20,8 @@ def _synchronize():
 
 @HOOKS.register_module()
 class ThroughputHook(Hook):
-    """End-to-end training throughput and every logged loss per iteration (averaged over the processes).
+    """End-to-end training throughput and every logged loss per iteration (averaged over the processes); a
+    non-finite loss stops the run (a failed row naming the loss and iteration), as a diverged run measures nothing.
 
     An iteration is timed as mmengine's IterTimerHook splits it (mmengine/hooks/iter_timer_hook.py): its clock runs
     from the end of the previous iteration (or the start of the epoch) to the end of this one, so it holds the
@@ -84,6 +87,11 @@ class ThroughputHook(Hook):
                   if k.startswith("loss")}
         for key, value in zip(losses, all_mean(list(losses.values()))):
             self.losses.setdefault(key, []).append(round(value, 6))
+            if not math.isfinite(value):  # every process sees the same mean, so all of them stop here
+                raise BenchError(
+                    f"training diverged: {key} is {value} at iteration {runner.iter + 1} (epoch {runner.epoch + 1}); "
+                    "nothing after it would be a measurement. Lower the learning rate (--cfg-options "
+                    "optim_wrapper.optimizer.lr=...) or check the data, and run again")
 
     @property
     def images_per_second(self):
