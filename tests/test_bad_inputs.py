@@ -79,7 +79,8 @@ def test_disk_full_during_training(toy_pose_small, tmp_path, capsys, mount):
 def test_diverged_training_fails_the_row(toy_pose_small, tmp_path, capsys):
     """A loss that turns NaN / inf stops the run with one line naming the loss and the iteration, and the row says
     `failed` (before: an `ok` row of an untrained model's metrics)."""
-    assert main(_run(toy_pose_small, tmp_path, "--epochs", "3", "--cfg-options", "optim_wrapper.optimizer.lr=1e30")) == 2
+    args = _run(toy_pose_small, tmp_path, "--epochs", "3", "--cfg-options", "optim_wrapper.optimizer.lr=1e30")
+    assert main(args) == 2
     err = _err(capsys)
     assert "training diverged: loss" in err and "at iteration" in err and "Lower the learning rate" in err
     (row,) = [json.loads(p.read_text()) for p in (tmp_path / "results" / "pose").glob("*.json")]

@@ -107,21 +107,35 @@ def test_full_config_one_step(protocol, size, toy_det, tmp_path):
     assert torch.isfinite(total)
 
 
+# bbox AP50 / mAP gains over the untrained detector that every seed must reach (see test_learnability)
+MIN_GAIN_AP50, MIN_GAIN_MAP = 2.5, 0.6
+
+
 @pytest.mark.slow
-def test_learnability(tmp_path, capsys):
-    """8 epochs on 64 toy images lift bbox mAP clearly above the untrained detector (about 7 min on 2 cores, so
-    `make test-all`, not the default suite). Measured (2-core CPU), bbox mAP / AP50 against 0.0 untrained: seed 0
-    11.2 / 29, seed 1 1.9 / 8.2, seed 2 2.6 / 11.8; seeds 1 and 2 also with 12 epochs (1.0 / 4.2, 0.7 / 3.2), batch 2
-    (0.5 / 3.9, 1.7 / 5.9) and LR 3e-4 (1.1 / 3.3, 0.8 / 5.5). So this toy detector learns reliably on seed 0 only,
-    and the threshold below holds for seed 0 alone: a known gap (issue #19), not a seed-robust learnability check."""
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_learnability(seed, tmp_path, capsys):
+    """24 toy epochs (384 iterations) on 64 toy images lift bbox AP50 and mAP above the untrained detector, on every
+    seed (about 2 min per seed on 2 cores, so `make test-all`). Measured (2-core CPU),
+    bbox AP50 / mAP: seed 0 5.2 / 1.4, seed 1 11.3 / 2.6, seed 2 10.5 / 2.8, untrained 0.3 / 0.1, 0.2 / 0.0,
+    0.2 / 0.0; the smallest gains (4.9 / 1.3, seed 0) are about twice MIN_GAIN_AP50 / MIN_GAIN_MAP.
+
+    The toy protocol's heads are narrowed (task_configs/detection/toy.py) and keep the 1x step decay; with the
+    full-width heads and 8 epochs this test learned on seed 0 only (mAP / AP50 11.2 / 29, but 1.9 / 8.2 and
+    2.6 / 11.8 on seeds 1 / 2, and no better with 12 epochs, batch 2 or LR 3e-4). What else was tried with the
+    narrow heads, AP50 of seed 1 (two numbers: seeds 0 / 1): 48 epochs 10.6 (a plateau); SimMIM demo weights 12.2;
+    LR 3e-3 3.0, LR 3e-4 8.7 / 6.1; 128-wide heads 8.3 / 7.3; images upscaled to 256 5.9 / 12.2; a plain
+    background 2.6; SGD 0.02 diverged (which now fails the run). So the tiny random-init Swin detector learns
+    slowly but on every seed; the thresholds sit at about half the worst seed."""
     from bench.tasks.detection.toy import write_toy_detection
 
     root = tmp_path / "coco"
     write_toy_detection(root, n_train=64, n_val=16, seed=0)
-    common = ["--backbone", "demo-simmim", "--task", "detection", "--protocol", "toy", "--data-root", str(root)]
-    untrained = _run(common + ["--epochs", "0"], tmp_path / "a", capsys)
-    trained = _run(common + ["--epochs", "8"], tmp_path / "b", capsys)
-    assert trained["metrics"]["bbox_mAP"] > untrained["metrics"]["bbox_mAP"] + 5, (trained["metrics"],
-                                                                                       untrained["metrics"])
-    ap = _coco_ap(root / "annotations" / "instances_val2017.json", trained["predictions"]["path"])
-    assert trained["metrics"]["bbox_mAP"] == pytest.approx(100 * ap, abs=0.1)
+    common = ["--backbone", "demo-simmim", "--task", "detection", "--protocol", "toy", "--data-root", str(root),
+              "--seed", str(seed)]
+    untrained = _run(common + ["--epochs", "0"], tmp_path / "a", capsys)["metrics"]
+    trained_row = _run(common + ["--epochs", "24"], tmp_path / "b", capsys)
+    trained = trained_row["metrics"]
+    assert trained["bbox_mAP_50"] > untrained["bbox_mAP_50"] + MIN_GAIN_AP50, (trained, untrained)
+    assert trained["bbox_mAP"] > untrained["bbox_mAP"] + MIN_GAIN_MAP, (trained, untrained)
+    ap = _coco_ap(root / "annotations" / "instances_val2017.json", trained_row["predictions"]["path"])
+    assert trained["bbox_mAP"] == pytest.approx(100 * ap, abs=0.1)

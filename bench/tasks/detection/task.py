@@ -41,10 +41,11 @@ class DetectionTask(Task):
                 heads[key] = cfg.model[key]
             cfg.model = heads
         bb = cfg.model.backbone
+        width = cfg.model.neck.get("out_channels", 256)  # the protocol's neck width (the heads' input)
         out_indices, channels, plain = pyramid_levels(bb_spec, bb.img_size)
         if not plain:
             bb.update(out_indices=out_indices, dynamic_img_size=True, out_norms=True)
-            cfg.model.neck = dict(type="FPN", in_channels=channels, out_channels=256, num_outs=5)
+            cfg.model.neck = dict(type="FPN", in_channels=channels, out_channels=width, num_outs=5)
         else:
             size = tuple(bb.img_size)
             if cfg.model.data_preprocessor.get("batch_augments") is None:  # fixed-size input for global attention
@@ -54,7 +55,7 @@ class DetectionTask(Task):
                                                                    pad_mask=True)]
             pad_to_square(cfg.test_dataloader.dataset.pipeline, size)
             bb.update(out_indices=out_indices, img_size=size)
-            cfg.model.neck = dict(type="SimpleFPN", in_channels=channels[-1], out_channels=256, num_outs=5)
+            cfg.model.neck = dict(type="SimpleFPN", in_channels=channels[-1], out_channels=width, num_outs=5)
         bb.update(name=bb_spec.name, weights=ctx.weights, allow_missing=spec.allow_missing)
         cfg.model.data_preprocessor.update(mean=[255 * m for m in bb_spec.mean], std=[255 * s for s in bb_spec.std])
         heads = cfg.model.roi_head.bbox_head
