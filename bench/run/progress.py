@@ -202,7 +202,8 @@ class BenchRunner(Runner):
         logger = super().build_logger(log_level=log_level, log_file=log_file, **kwargs)
         for handler in logger.handlers:
             if type(handler) is logging.StreamHandler:  # the console one (file handlers are subclasses)
-                handler.setStream(console())
+                with handler.lock:  # not setStream(): it flushes the old stream, which may be closed by now (a
+                    handler.stream = console()  # captured stdout of an earlier run in this process)
                 if not verbose():
                     handler.setLevel(max(handler.level, logging.WARNING))
                     handler.addFilter(_NoDeprecations())
